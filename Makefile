@@ -1,0 +1,41 @@
+# RoleLens: `make` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MODELS ?= models
+MODEL := $(MODELS)/current/metadata.json
+SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: help setup train serve test clean FORCE
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tools
+
+# FORCE=1 retrains even when nothing changed.
+$(MODEL): $(SOURCES) $(if $(FORCE),FORCE) | $(VENV)/.installed
+	$(PY) -m training --data data --models $(MODELS)
+
+train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always)
+	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
+
+serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000
+	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(PY) -m service
+
+test: $(VENV)/.installed ## run the whole test suite
+	$(PY) -m pytest
+
+clean: ## remove trained models, caches and the virtual environment
+	rm -rf $(MODELS) $(VENV) .pytest_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

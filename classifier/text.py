@@ -1,0 +1,46 @@
+"""Text normalisation shared by features, evidence and the command line."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+KINDS = ("posting", "resume")
+
+_SPACE = re.compile(r"[ \t\u00a0]+")
+# First-person voice and CV section names are what set a resume apart from a posting.
+_RESUME_HINTS = re.compile(
+    r"\b(?:i|my|me|curriculum vitae|cv|objective|work history|professional summary|"
+    r"education|references)\b",
+    re.IGNORECASE,
+)
+_POSTING_HINTS = re.compile(
+    r"\b(?:you will|you'll|we are|we're|our team|join|apply|requirements|responsibilities|"
+    r"the candidate|qualifications|benefits|equal opportunity)\b",
+    re.IGNORECASE,
+)
+
+
+def normalise(text: str) -> str:
+    """Fold Unicode compatibility forms and collapse runs of spaces.
+
+    The length of the text may change, so offsets are always taken on the text
+    the caller sent, never on this one.
+
+    >>> normalise("Data\u00a0 Scientist\uff01")
+    'Data Scientist!'
+    """
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def detect_kind(text: str) -> str:
+    """Guess whether a text is a job posting or a resume from its voice.
+
+    >>> detect_kind("I built dashboards. Education: MSc")
+    'resume'
+    >>> detect_kind("You will build dashboards. Apply now.")
+    'posting'
+    """
+    resume = len(_RESUME_HINTS.findall(text))
+    posting = len(_POSTING_HINTS.findall(text))
+    return "resume" if resume > posting else "posting"

@@ -1,0 +1,1 @@
+"""RoleLens HTTP service: schemas, routes, settings and dependencies; no model logic."""

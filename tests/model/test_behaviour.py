@@ -1,0 +1,79 @@
+"""Behavioural tests of the trained model: minimum functionality, invariance, direction."""
+
+import pytest
+
+POSTING_ML = (
+    "Acme is hiring. You will deploy machine learning models to production, build scalable "
+    "inference services on Kubernetes and monitor model performance. Python, PyTorch, AWS."
+)
+POSTING_DS = (
+    "Acme is hiring. You will analyse customer data to find trends, run A/B tests, build "
+    "statistical models and present insights to stakeholders in Tableau dashboards. SQL, R."
+)
+
+
+def p_ml(model, text):
+    proba = model.predict_proba([text])[0]
+    return proba[list(model.classes_).index("ml_engineer")]
+
+
+def test_hand_written_samples_get_their_role(model, samples):
+    """Each hand-written posting and resume is labelled with the role it was written for."""
+    predicted = model.predict([s["text"] for s in samples])
+    assert list(predicted) == [s["label"] for s in samples]
+
+
+@pytest.mark.parametrize("text, label", [(POSTING_ML, "ml_engineer"), (POSTING_DS, "data_scientist")])
+def test_plain_posting_of_each_role(model, text, label):
+    """A plain posting of each role is labelled with that role."""
+    assert model.predict([text])[0] == label
+
+
+@pytest.mark.parametrize("text", [POSTING_ML, POSTING_DS])
+@pytest.mark.parametrize("company", ["Globex", "Zhao & Partners", "Müller GmbH"])
+def test_company_name_does_not_move_the_label(model, text, company):
+    """Changing the company name leaves the label alone and barely moves the probability."""
+    changed = text.replace("Acme", company)
+    assert model.predict([changed])[0] == model.predict([text])[0]
+    assert abs(p_ml(model, changed) - p_ml(model, text)) < 0.05
+
+
+def test_deployment_duties_move_lean_towards_ml_engineer(model):
+    """Adding deployment duties raises the ML engineer probability."""
+    more = POSTING_DS + " You will also deploy the models to production and automate their retraining."
+    assert p_ml(model, more) > p_ml(model, POSTING_DS)
+
+
+def test_experiment_duties_move_lean_towards_data_scientist(model):
+    """Adding experimentation and insight duties lowers the ML engineer probability."""
+    more = POSTING_ML + " You will also run A/B tests and present insights to business stakeholders."
+    assert p_ml(model, more) < p_ml(model, POSTING_ML)
+
+
+def test_explain_evidence_points_into_the_text(model):
+    """Every evidence item's offsets cut out the phrase it reports, with the role it supports."""
+    pred = model.explain([POSTING_ML])[0]
+    assert pred.evidence
+    for e in pred.evidence:
+        assert POSTING_ML[e.start : e.end] == e.phrase
+        assert e.role in model.classes_
+    assert any(e.role == "ml_engineer" and "deploy" in e.phrase for e in pred.evidence)
+    assert abs(sum(pred.probabilities.values()) - 1) < 1e-6
+    assert pred.lean in ("slight", "moderate", "strong")
+
+
+def test_lean_follows_thresholds(model):
+    """Lean strength comes from the model's thresholds, not fixed numbers."""
+    assert model.lean_of(0.55) == "slight"
+    assert model.lean_of(model.moderate_at) == "moderate"
+    assert model.lean_of(model.strong_at) == "strong"
+
+
+def test_unfitted_model_refuses_to_predict():
+    """An unfitted classifier raises NotFittedError instead of guessing."""
+    from sklearn.exceptions import NotFittedError
+
+    from classifier.model import RoleClassifier
+
+    with pytest.raises(NotFittedError):
+        RoleClassifier().predict(["text"])

@@ -1,0 +1,24 @@
+from classifier.features import LemmaAnalyzer
+
+
+def test_spelling_and_inflection_fold_together():
+    """British/American spellings and inflections give the same features."""
+    analyse = LemmaAnalyzer((1, 2))
+    assert analyse("Optimised visualisations") == analyse("optimizing visualization")
+
+
+def test_technical_tokens_stay_whole():
+    """Language and tool names with symbols survive tokenisation."""
+    grams = LemmaAnalyzer((1, 1))("C++, C#, scikit-learn and R")
+    assert {"c++", "c#", "scikit-learn", "r"} <= set(grams)
+
+
+def test_analyzer_pickles_without_tables():
+    """A pickled analyzer is small and works again after loading."""
+    import pickle
+
+    analyzer = LemmaAnalyzer((1, 2))
+    analyzer("warm the tables")
+    blob = pickle.dumps(analyzer)
+    assert len(blob) < 500
+    assert pickle.loads(blob)("deployed models") == ["deploy", "model", "deploy model"]

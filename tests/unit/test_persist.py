@@ -1,0 +1,67 @@
+import json
+import os
+
+import pytest
+
+from classifier.persist import METADATA_FILE, MODEL_FILE, ModelLoadError, load_model, save_model
+
+
+def copy_model(models_dir, tmp_path):
+    import shutil
+
+    target = tmp_path / "copy"
+    shutil.copytree((models_dir / "current").resolve(), target)
+    return target
+
+
+def test_save_makes_a_folder_with_metadata_and_switches_current(models_dir, model, tmp_path):
+    """Saving writes model.joblib and metadata.json to a new folder that becomes current."""
+    first = save_model(model, tmp_path, {"note": "one"})
+    meta = json.loads((first / METADATA_FILE).read_text())
+    assert (first / MODEL_FILE).exists()
+    assert meta["labels"] == ["data_scientist", "ml_engineer"]
+    assert {"python", "scikit_learn", "spacy"} <= set(meta["versions"])
+    assert (tmp_path / "current").resolve() == first.resolve()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_changed_bytes_are_refused_naming_file_and_fix(models_dir, tmp_path):
+    """A model file whose bytes changed is refused with its path and how to fix it."""
+    folder = copy_model(models_dir, tmp_path)
+    blob = bytearray((folder / MODEL_FILE).read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    (folder / MODEL_FILE).write_bytes(bytes(blob))
+    with pytest.raises(ModelLoadError) as err:
+        load_model(folder)
+    assert str(folder / MODEL_FILE) in str(err.value)
+    assert "sha256" in str(err.value) and "make train" in str(err.value)
+
+
+def test_other_library_version_is_refused(models_dir, tmp_path):
+    """A model pickled by another scikit-learn version is refused with the versions named."""
+    folder = copy_model(models_dir, tmp_path)
+    meta = json.loads((folder / METADATA_FILE).read_text())
+    meta["versions"]["scikit_learn"] = "0.1.0"
+    (folder / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match=r"scikit_learn 0\.1\.0.*make train"):
+        load_model(folder)
+
+
+def test_folder_not_written_by_training_is_refused(tmp_path):
+    """A folder without our metadata is refused, not unpickled."""
+    (tmp_path / MODEL_FILE).write_bytes(b"not a model")
+    with pytest.raises(ModelLoadError, match="not written by RoleLens training"):
+        load_model(tmp_path)
+
+
+def test_empty_models_dir_says_to_train(tmp_path):
+    """Loading from a folder with no model says to run make train."""
+    with pytest.raises(ModelLoadError, match="make train"):
+        load_model(tmp_path)
+
+
+def test_loads_current_model_through_link(models_dir):
+    """The models folder resolves to its current model."""
+    model, meta = load_model(models_dir)
+    assert meta["model_version"] == os.readlink(models_dir / "current")
+    assert list(model.classes_) == ["data_scientist", "ml_engineer"]

@@ -1,0 +1,104 @@
+"""Train a RoleClassifier from the files in ``data/`` and save it as the current model."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+
+from classifier.lexicon import Lexicon
+from classifier.model import RoleClassifier
+from classifier.persist import save_model
+from training.examples import examples_sha256, generate_examples, load_roles, load_templates
+
+DATA_FILES = ("roles.toml", "templates.toml")
+
+
+def git_commit(where: Path) -> str:
+    """The commit the code was trained from, ``-dirty`` when the tree has edits."""
+    try:
+        run = lambda *a: subprocess.run(["git", *a], cwd=where, capture_output=True, text=True, check=True).stdout.strip()  # noqa: E731
+        commit = run("rev-parse", "HEAD")
+        return commit + ("-dirty" if run("status", "--porcelain", "--", ".") else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def train(
+    data_dir: str | Path = "data",
+    models_dir: str | Path = "models",
+    n_per_role: int = 2000,
+    seed: int = 0,
+    log: Callable[[str], None] = print,
+    **params,
+) -> Path:
+    """Generate seeded examples, fit, score on held-out generated texts, save; return the folder.
+
+    ``params`` go to :class:`RoleClassifier`.
+    """
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    lexicon = Lexicon.from_dir(data_dir / "lexicon")
+    roles = load_roles(data_dir / "roles.toml")
+    templates = load_templates(data_dir / "templates.toml")
+    log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
+
+    examples = generate_examples(roles, lexicon, templates, n_per_role=n_per_role, seed=seed)
+    texts = [e.text for e in examples]
+    labels = [e.label for e in examples]
+    log(f"generated {len(examples)} examples ({n_per_role} per role, seed {seed})")
+
+    fit_x, held_x, fit_y, held_y = train_test_split(
+        texts, labels, test_size=0.2, random_state=seed, stratify=labels
+    )
+    held_pred = RoleClassifier(lexicon=lexicon, **params).fit(fit_x, fit_y).predict(held_x)
+    metrics = {
+        "heldout_generated_accuracy": round(float(accuracy_score(held_y, held_pred)), 4),
+        "heldout_generated_macro_f1": round(float(f1_score(held_y, held_pred, average="macro")), 4),
+    }
+    log(f"held-out generated texts: accuracy {metrics['heldout_generated_accuracy']:.3f}, "
+        f"macro-F1 {metrics['heldout_generated_macro_f1']:.3f}")
+
+    model = RoleClassifier(lexicon=lexicon, **params).fit(texts, labels)
+    metadata = {
+        "git_commit": git_commit(data_dir.resolve()),
+        "hashes": {
+            "lexicon_sha256": lexicon.sha256(),
+            "examples_sha256": examples_sha256(examples),
+            **{f"{name}_sha256": hashlib.sha256((data_dir / name).read_bytes()).hexdigest() for name in DATA_FILES},
+        },
+        "params": {k: v for k, v in model.get_params().items() if k != "lexicon"},
+        "training": {
+            "n_examples": len(examples),
+            "n_per_role": n_per_role,
+            "seed": seed,
+            "n_features": len(model.vectorizer_.vocabulary_),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+        "metrics": {"training": metrics},
+    }
+    folder = save_model(model, models_dir, metadata)
+    log(f"saved model {folder.name} to {folder} in {time.perf_counter() - started:.1f}s")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    parser.add_argument("--data", default="data", help="folder with roles.toml, templates.toml and lexicon/ (default: data)")
+    parser.add_argument("--models", default="models", help="where model folders go (default: models)")
+    parser.add_argument("--n-per-role", type=int, default=2000, help="generated texts per role (default: 2000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
+    args = parser.parse_args(argv)
+    try:
+        train(args.data, args.models, n_per_role=args.n_per_role, seed=args.seed)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
