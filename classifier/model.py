@@ -85,6 +85,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.clf_ = LogisticRegression(C=self.C, max_iter=2000)
         self.clf_.fit(features, y)
         self.classes_ = self.clf_.classes_
+        self.feature_names_ = self.vectorizer_.get_feature_names_out()
         self.lexicon_ = self.lexicon if self.lexicon is not None else Lexicon(())
         return self
 
@@ -120,7 +121,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         proba = self.clf_.predict_proba(features)
         evidence = self._finder().find(X)
         kinds = list(kinds) if kinds is not None else [None] * len(X)
-        names = self.vectorizer_.get_feature_names_out()
+        names = self.feature_names_
         coef = self.clf_.coef_[0]
         out = []
         for i, text in enumerate(X):
