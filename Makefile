@@ -7,9 +7,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MODELS ?= models
 MODEL := $(MODELS)/current/metadata.json
+# Labelled real postings, for evaluation only (never trained on).
+DATA ?= $(wildcard ../shared/eval/dev.csv)
+TEXT_COL ?= text
+LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test clean FORCE
+.PHONY: help setup train serve test eval clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +29,7 @@ setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tool
 
 # FORCE=1 retrains even when nothing changed.
 $(MODEL): $(SOURCES) $(if $(FORCE),FORCE) | $(VENV)/.installed
-	$(PY) -m training --data data --models $(MODELS)
+	$(PY) -m training --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)")
 
 train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
@@ -35,6 +39,10 @@ serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve t
 
 test: $(VENV)/.installed ## run the whole test suite
 	$(PY) -m pytest
+
+eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT_COL=text LABEL_COL=label]
+	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval DATA=path/to.csv (../shared/eval/dev.csv is used when present)"; exit 2; }
+	$(PY) -m training.evaluate "$(DATA)" --model $(MODELS) --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
 
 clean: ## remove trained models, caches and the virtual environment
 	rm -rf $(MODELS) $(VENV) .pytest_cache *.egg-info

@@ -9,14 +9,46 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import srsly
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-# Keeps "c++", "c#", "scikit-learn", "node.js" whole; splits "a/b" and "ci/cd".
+# Keeps "c++", "c#", "scikit-learn", "node.js" whole; splits "ci/cd".
 TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.\-_][a-z0-9+#]+)*")
+_AB = re.compile(r"\ba/b\b")
+
+
+# Words before a role name that make it a colleague rather than the role on offer:
+# "work with data scientists", "alongside the ML engineers".
+_PEER_CONTEXT = r"(?:with|alongside|support|supporting|fellow)\s+(?:the\s+|our\s+|your\s+|other\s+)?"
+
+
+def phrase_token(label: str, peer: bool = False) -> str:
+    """The single feature a role name becomes: ``role_<label>``, or ``peer_<label>`` for colleagues."""
+    return f"{'peer' if peer else 'role'}_{label}"
+
+
+def phrase_regex(patterns: Iterable[str]) -> re.Pattern | None:
+    """One regex for lowercase role names, flexible about spaces, hyphens and a plural "s".
+
+    The group ``peer`` (a colleague context before the name) tells a mention of
+    colleagues from the role itself.
+    """
+    alternatives = sorted({re.escape(p.lower()).replace(r"\ ", r"[\s\-]+") for p in patterns}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    return re.compile(rf"(?P<peer>\b{_PEER_CONTEXT})?\b(?:{'|'.join(alternatives)})s?\b")
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words: function words that say nothing about the role."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 @functools.cache
@@ -47,21 +79,42 @@ def lemmatise(word: str) -> str:
 
 
 class LemmaAnalyzer:
-    """A scikit-learn ``analyzer``: text to lemma n-grams.
+    """A scikit-learn ``analyzer``: text to n-grams of lemmas, stop words left out.
 
-    A class rather than a closure so that a fitted vectorizer pickles; the lookup
-    tables are not part of the pickle and load again on first use.
+    ``phrases`` maps a label to phrases that become one token each (role names), so
+    that "machine learning engineer" is one feature rather than three words that
+    other texts use too. A class rather than a closure so that a fitted vectorizer
+    pickles; the lookup tables are not pickled and load again on first use.
 
     >>> LemmaAnalyzer((1, 2))("Deployed models to AWS")
-    ['deploy', 'model', 'to', 'aws', 'deploy model', 'model to', 'to aws']
+    ['deploy', 'model', 'aws', 'deploy model', 'model aws']
+    >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["ML engineer"]})("An ML Engineer runs A/B tests")
+    ['role_ml_engineer', 'run', 'ab', 'test']
+    >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["ML engineer"]})("Work with ML engineers")
+    ['work', 'peer_ml_engineer']
     """
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2)):
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None):
         self.ngram_range = tuple(ngram_range)
+        self.phrases = {label: list(p) for label, p in (phrases or {}).items()}
+        self._compile()
+
+    def _compile(self) -> None:
+        self._regexes = [(label, phrase_regex(p)) for label, p in self.phrases.items() if p]
+
+    def __getstate__(self):
+        return {"ngram_range": self.ngram_range, "phrases": self.phrases}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._compile()
 
     def __call__(self, text: str) -> list[str]:
-        table = lemma_table()
-        words = [table.get(w, w) for w in TOKEN.findall(text.lower())]
+        table, stops = lemma_table(), stop_words()
+        text = _AB.sub("ab", text.lower())
+        for label, regex in self._regexes:
+            text = regex.sub(lambda m, label=label: f" {phrase_token(label, bool(m['peer']))} ", text)
+        words = [table.get(w, w) for w in TOKEN.findall(text) if w not in stops]
         low, high = self.ngram_range
         grams = words if low == 1 else []
         for n in range(max(low, 2), high + 1):
@@ -69,10 +122,12 @@ class LemmaAnalyzer:
         return grams
 
 
-def make_vectorizer(ngram_range: tuple[int, int] = (1, 2), min_df: int = 2) -> TfidfVectorizer:
+def make_vectorizer(
+    ngram_range: tuple[int, int] = (1, 2), min_df: int = 2, phrases: dict[str, list[str]] | None = None
+) -> TfidfVectorizer:
     """The TF-IDF vectorizer the classifier is built on."""
     return TfidfVectorizer(
-        analyzer=LemmaAnalyzer(ngram_range),
+        analyzer=LemmaAnalyzer(ngram_range, phrases),
         min_df=min_df,
         sublinear_tf=True,
         dtype=np.float32,

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.explain import Evidence, EvidenceFinder
-from classifier.features import make_vectorizer
+from classifier.features import make_vectorizer, phrase_token
 from classifier.lexicon import Lexicon
 from classifier.text import detect_kind
 
@@ -53,6 +54,17 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         below ``moderate_at`` it is ``slight``.
     top_k : int
         How many model features ``explain`` reports per text.
+    class_prior : dict or None
+        Expected share of each role among the texts the model will see. Training texts
+        are balanced; the prior moves the log-odds to the real mix. ``None`` keeps the
+        training mix.
+    vocabulary : {"lexicon", "all"}
+        "lexicon" learns weights only for n-grams of lexicon phrases, so that the words
+        of the generating frames ("you will", "helped the team") cannot become signals;
+        "all" learns every n-gram of the training texts (for real, self-labelled text).
+    temperature : float
+        Divides the log-odds before the prior is applied: above 1 softens probabilities
+        learned from clean generated texts, which are surer than real text warrants.
     """
 
     def __init__(
@@ -64,6 +76,9 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         moderate_at: float = 0.65,
         strong_at: float = 0.85,
         top_k: int = 8,
+        class_prior: dict[str, float] | None = None,
+        temperature: float = 1.0,
+        vocabulary: str = "lexicon",
     ):
         self.lexicon = lexicon
         self.C = C
@@ -72,6 +87,9 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.moderate_at = moderate_at
         self.strong_at = strong_at
         self.top_k = top_k
+        self.class_prior = class_prior
+        self.temperature = temperature
+        self.vocabulary = vocabulary
 
     def fit(self, X: Sequence[str], y: Sequence[str]) -> "RoleClassifier":
         """Learn from texts ``X`` and role labels ``y``; returns ``self``."""
@@ -80,24 +98,56 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         if len(np.unique(y)) != 2:
             raise ValueError(f"need texts of exactly two roles, got {sorted(set(y))}")
-        self.vectorizer_ = make_vectorizer(tuple(self.ngram_range), self.min_df)
+        if self.temperature <= 0:
+            raise ValueError("temperature must be > 0")
+        self.lexicon_ = self.lexicon if self.lexicon is not None else Lexicon(())
+        role_names = {
+            label: [e.pattern for e in self.lexicon_.for_label(label) if e.kind == "role_name"]
+            for label in self.lexicon_.roles
+        }
+        if self.vocabulary not in ("lexicon", "all"):
+            raise ValueError(f"vocabulary must be 'lexicon' or 'all', got {self.vocabulary!r}")
+        self.vectorizer_ = make_vectorizer(tuple(self.ngram_range), self.min_df, role_names)
+        if self.vocabulary == "lexicon":
+            analyse = self.vectorizer_.build_analyzer()
+            vocab = {g for e in self.lexicon_.entries for g in analyse(e.pattern)}
+            vocab |= {phrase_token(label, peer) for label in role_names for peer in (False, True)}
+            vocab = sorted(vocab)
+            self.vectorizer_.set_params(vocabulary=vocab, min_df=1)
         features = self.vectorizer_.fit_transform(X)
         self.clf_ = LogisticRegression(C=self.C, max_iter=2000)
         self.clf_.fit(features, y)
         self.classes_ = self.clf_.classes_
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
-        self.lexicon_ = self.lexicon if self.lexicon is not None else Lexicon(())
+        self.prior_shift_ = self._prior_shift(y)
         return self
 
+    def _prior_shift(self, y: np.ndarray) -> float:
+        if not self.class_prior:
+            return 0.0
+        unknown = set(self.class_prior) - set(map(str, self.classes_))
+        if unknown or not all(0 < self.class_prior.get(str(c), 0) < 1 for c in self.classes_):
+            raise ValueError(f"class_prior needs a share in (0, 1) for each of {list(self.classes_)}")
+        neg, pos = (self.class_prior[str(c)] for c in self.classes_)
+        seen_neg, seen_pos = ((y == c).mean() for c in self.classes_)
+        return float(np.log(pos / neg) - np.log(seen_pos / seen_neg))
+
+    def _log_odds(self, features) -> np.ndarray:
+        return self.clf_.decision_function(features) / self.temperature + self.prior_shift_
+
+    def _proba(self, features) -> np.ndarray:
+        p = expit(self._log_odds(features))
+        return np.column_stack([1 - p, p])
+
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
-        """Log-odds of ``classes_[1]``."""
+        """Log-odds of ``classes_[1]``, after temperature and prior."""
         check_is_fitted(self)
-        return self.clf_.decision_function(self.vectorizer_.transform(X))
+        return self._log_odds(self.vectorizer_.transform(X))
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Probability of each class in ``classes_`` order, one row per text."""
         check_is_fitted(self)
-        return self.clf_.predict_proba(self.vectorizer_.transform(X))
+        return self._proba(self.vectorizer_.transform(X))
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """The more likely role of each text."""
@@ -118,7 +168,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = list(X)
         features = self.vectorizer_.transform(X)
-        proba = self.clf_.predict_proba(features)
+        proba = self._proba(features)
         evidence = self._finder().find(X)
         kinds = list(kinds) if kinds is not None else [None] * len(X)
         names = self.feature_names_
@@ -127,7 +177,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         for i, text in enumerate(X):
             best = int(proba[i].argmax())
             row = features.getrow(i)
-            contrib = row.data * coef[row.indices]
+            contrib = row.data * coef[row.indices] / self.temperature
             order = np.argsort(-np.abs(contrib))[: self.top_k]
             top = [
                 (str(names[row.indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j]))

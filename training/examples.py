@@ -10,6 +10,8 @@ same data and seed give the same texts.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import math
 import random
 import tomllib
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ class Role:
     focus: tuple[str, ...]
     responsibilities: tuple[str, ...]
     skills: tuple[str, ...]
+    prior: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,24 @@ def load_roles(path: str | Path) -> dict[str, Role]:
             raise ValueError(f"{path}: role [{key}] needs non-empty {', '.join(missing)}")
         label = table.get("label", key)
         roles[label] = Role(
-            label, table["title"], *(tuple(table[k]) for k in ("titles", "focus", "responsibilities", "skills"))
+            label, table["title"], *(tuple(table[k]) for k in ("titles", "focus", "responsibilities", "skills")),
+            prior=table.get("prior"),
         )
     if len(roles) != 2:
         raise ValueError(f"{path}: RoleLens tells two roles apart; found {len(roles)}")
+    priors = [r.prior for r in roles.values()]
+    if any(p is not None for p in priors) and (
+        None in priors or not all(0 < p < 1 for p in priors) or abs(sum(priors) - 1) > 1e-6
+    ):
+        raise ValueError(f"{path}: give every role a prior between 0 and 1, adding up to 1 (or none)")
     return roles
+
+
+def class_prior(roles: dict[str, Role]) -> dict[str, float] | None:
+    """The roles' priors as the classifier's ``class_prior``, or None when not given."""
+    if any(r.prior is None for r in roles.values()):
+        return None
+    return {label: float(r.prior) for label, r in roles.items()}
 
 
 def load_templates(path: str | Path) -> dict:
@@ -71,19 +87,22 @@ class _Writer:
     def __init__(self, role: Role, other: Role, lexicon: Lexicon, templates: dict,
                  rng: random.Random, other_share: float):
         self.role, self.other, self.t, self.rng = role, other, templates, rng
-        self.other_share = other_share
-        self.phrases = {r.label: [e for e in lexicon.for_label(r.label) if e.kind != "role_name"]
-                        for r in (role, other)}
+        self.base_share = self.other_share = other_share
+        # A phrase's weight is read as a log-likelihood ratio: a phrase of weight w is
+        # e**w times as likely in a text of its own role as in one of the other role.
+        pool = [e for r in (role, other) for e in lexicon.for_label(r.label) if e.kind != "role_name"]
+        self.pool = [e.pattern for e in pool]
+        self.own = [math.exp(e.weight) if e.label == role.label else 1.0 for e in pool]
+        self.foreign = [e.label != role.label for e in pool]
         self.shared = [e.pattern for e in lexicon.for_label(SHARED)] or ["data"]
 
     def _source(self) -> Role:
         return self.other if self.rng.random() < self.other_share else self.role
 
     def _phrase(self) -> str:
-        entries = self.phrases[self._source().label]
-        if not entries:
+        if not self.pool:
             return self.rng.choice(self.shared)
-        return self.rng.choices(entries, weights=[e.weight + 0.5 for e in entries])[0].pattern
+        return self.rng.choices(self.pool, cum_weights=self.cum)[0]
 
     def fill(self, frame: str, title: str) -> str:
         rng = self.rng
@@ -115,7 +134,15 @@ class _Writer:
 
     def document(self, kind: str, title_rate: float) -> str:
         rng, t = self.rng, self.t[kind]
-        title = rng.choice(self.role.titles) if rng.random() < title_rate else rng.choice(NEUTRAL_TITLES)
+        named = rng.random() < title_rate
+        title = rng.choice(self.role.titles) if named else rng.choice(NEUTRAL_TITLES)
+        # How much of the other role a text borrows varies from text to text. A text
+        # that names its role may borrow more: the name then has to carry the label,
+        # as it does in real postings that list both roles' skills.
+        self.other_share = rng.uniform(0, 2 * self.base_share * (2 if named else 1))
+        # Texts differ in how much they borrow: scale the other role's phrases per text.
+        borrow = rng.uniform(0.25, 1.75) * (2 if named else 1)
+        self.cum = list(itertools.accumulate(w * borrow if f else w for w, f in zip(self.own, self.foreign)))
         blocks = [self.fill(rng.choice(t["openings"]), title)]
         if kind == "resume":
             blocks.append(self.fill(rng.choice(t["summaries"]), title))
@@ -145,6 +172,9 @@ def generate_examples(
     other_share: float = 0.12,
 ) -> list[Example]:
     """Generate ``n_per_role`` texts for each role, postings and resumes mixed.
+
+    ``title_rate`` is the share of texts that name their role; ``other_share`` the mean
+    share of phrases borrowed from the other role by a text that does not.
 
     >>> from pathlib import Path
     >>> data = Path(__file__).resolve().parents[1] / "data"

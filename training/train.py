@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from classifier.lexicon import Lexicon
 from classifier.model import RoleClassifier
 from classifier.persist import save_model
-from training.examples import examples_sha256, generate_examples, load_roles, load_templates
+from training.examples import class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
 DATA_FILES = ("roles.toml", "templates.toml")
 
@@ -37,11 +37,14 @@ def train(
     n_per_role: int = 2000,
     seed: int = 0,
     log: Callable[[str], None] = print,
+    eval_data: str | Path | None = None,
     **params,
 ) -> Path:
     """Generate seeded examples, fit, score on held-out generated texts, save; return the folder.
 
-    ``params`` go to :class:`RoleClassifier`.
+    ``eval_data`` is a labelled CSV (``text`` and ``label`` columns) scored after training
+    and recorded in the metadata; it is never trained on. ``params`` go to
+    :class:`RoleClassifier`.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -50,6 +53,7 @@ def train(
     templates = load_templates(data_dir / "templates.toml")
     log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
 
+    params = {"class_prior": class_prior(roles), **params}
     examples = generate_examples(roles, lexicon, templates, n_per_role=n_per_role, seed=seed)
     texts = [e.text for e in examples]
     labels = [e.label for e in examples]
@@ -67,6 +71,8 @@ def train(
         f"macro-F1 {metrics['heldout_generated_macro_f1']:.3f}")
 
     model = RoleClassifier(lexicon=lexicon, **params).fit(texts, labels)
+    if eval_data:
+        metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, log)
     metadata = {
         "git_commit": git_commit(data_dir.resolve()),
         "hashes": {
@@ -89,15 +95,34 @@ def train(
     return folder
 
 
+def _score_eval_data(model: RoleClassifier, path: str | Path, log: Callable[[str], None]) -> dict:
+    from training.evaluate import evaluate, read_labelled, summary_lines
+
+    report = evaluate(model, *read_labelled(path))
+    log(f"on {path} (evaluation only, never trained on):")
+    for line in summary_lines(report):
+        log(line)
+    return {
+        variant: {k: report[variant][k] for k in ("n", "accuracy", "macro_f1", "ece")}
+        for variant in ("raw", "masked")
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
     parser.add_argument("--data", default="data", help="folder with roles.toml, templates.toml and lexicon/ (default: data)")
     parser.add_argument("--models", default="models", help="where model folders go (default: models)")
     parser.add_argument("--n-per-role", type=int, default=2000, help="generated texts per role (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
+    parser.add_argument("--eval", metavar="CSV", help="labelled CSV to score after training (never trained on)")
+    parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
+                        help="a RoleClassifier parameter, as a Python literal (e.g. --set C=2.0)")
     args = parser.parse_args(argv)
     try:
-        train(args.data, args.models, n_per_role=args.n_per_role, seed=args.seed)
+        import ast
+
+        params = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+        train(args.data, args.models, n_per_role=args.n_per_role, seed=args.seed, eval_data=args.eval, **params)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
