@@ -73,8 +73,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         C: float = 4.0,
         ngram_range: tuple[int, int] = (1, 2),
         min_df: int = 2,
-        moderate_at: float = 0.65,
-        strong_at: float = 0.85,
+        moderate_at: float = 0.8,
+        strong_at: float = 0.95,
         top_k: int = 8,
         class_prior: dict[str, float] | None = None,
         temperature: float = 1.0,
@@ -91,8 +91,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.temperature = temperature
         self.vocabulary = vocabulary
 
-    def fit(self, X: Sequence[str], y: Sequence[str]) -> "RoleClassifier":
-        """Learn from texts ``X`` and role labels ``y``; returns ``self``."""
+    def fit(self, X: Sequence[str], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> "RoleClassifier":
+        """Learn from texts ``X`` and role labels ``y`` (weighted by ``sample_weight``); returns ``self``."""
         if not 0.5 <= self.moderate_at <= self.strong_at <= 1.0:
             raise ValueError("need 0.5 <= moderate_at <= strong_at <= 1")
         y = np.asarray(y)
@@ -110,27 +110,31 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.vectorizer_ = make_vectorizer(tuple(self.ngram_range), self.min_df, role_names)
         if self.vocabulary == "lexicon":
             analyse = self.vectorizer_.build_analyzer()
+            # Colleague mentions ("with data scientists") are left out: no lexicon
+            # phrase says which role they favour.
             vocab = {g for e in self.lexicon_.entries for g in analyse(e.pattern)}
-            vocab |= {phrase_token(label, peer) for label in role_names for peer in (False, True)}
-            vocab = sorted(vocab)
+            vocab = sorted(vocab | {phrase_token(label) for label in role_names})
             self.vectorizer_.set_params(vocabulary=vocab, min_df=1)
         features = self.vectorizer_.fit_transform(X)
-        self.clf_ = LogisticRegression(C=self.C, max_iter=2000)
-        self.clf_.fit(features, y)
+        # No intercept: with both roles weighed equally, a text with no known feature
+        # should get exactly the prior.
+        self.clf_ = LogisticRegression(C=self.C, max_iter=2000, fit_intercept=False)
+        self.clf_.fit(features, y, sample_weight=_balanced(y, sample_weight))
         self.classes_ = self.clf_.classes_
         self.feature_names_ = self.vectorizer_.get_feature_names_out()
-        self.prior_shift_ = self._prior_shift(y)
+        self.prior_shift_ = self._prior_shift()
         return self
 
-    def _prior_shift(self, y: np.ndarray) -> float:
+    def _prior_shift(self) -> float:
+        # Fitting weighs both roles equally, so the fitted log-odds are a likelihood
+        # ratio whatever the training mix; the prior sets the mix the model expects.
         if not self.class_prior:
             return 0.0
         unknown = set(self.class_prior) - set(map(str, self.classes_))
         if unknown or not all(0 < self.class_prior.get(str(c), 0) < 1 for c in self.classes_):
             raise ValueError(f"class_prior needs a share in (0, 1) for each of {list(self.classes_)}")
         neg, pos = (self.class_prior[str(c)] for c in self.classes_)
-        seen_neg, seen_pos = ((y == c).mean() for c in self.classes_)
-        return float(np.log(pos / neg) - np.log(seen_pos / seen_neg))
+        return float(np.log(pos / neg))
 
     def _log_odds(self, features) -> np.ndarray:
         return self.clf_.decision_function(features) / self.temperature + self.prior_shift_
@@ -207,3 +211,11 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
         return state
+
+
+def _balanced(y: np.ndarray, sample_weight: Sequence[float] | None) -> np.ndarray:
+    """Sample weights scaled so that each class carries the same total weight."""
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float).copy()
+    for c in np.unique(y):
+        w[y == c] *= len(y) / (2 * w[y == c].sum())
+    return w

@@ -38,10 +38,13 @@ def train(
     seed: int = 0,
     log: Callable[[str], None] = print,
     eval_data: str | Path | None = None,
+    unlabeled: str | Path | None = None,
+    text_col: str = "text",
     **params,
 ) -> Path:
     """Generate seeded examples, fit, score on held-out generated texts, save; return the folder.
 
+    ``unlabeled`` is a CSV of real texts (column ``text_col``) to self-train on.
     ``eval_data`` is a labelled CSV (``text`` and ``label`` columns) scored after training
     and recorded in the metadata; it is never trained on. ``params`` go to
     :class:`RoleClassifier`.
@@ -71,6 +74,14 @@ def train(
         f"macro-F1 {metrics['heldout_generated_macro_f1']:.3f}")
 
     model = RoleClassifier(lexicon=lexicon, **params).fit(texts, labels)
+    self_training = None
+    if unlabeled:
+        from training.selftrain import read_unlabeled, self_train
+
+        corpus, corpus_info = read_unlabeled(unlabeled, text_col)
+        log(f"unlabelled corpus {unlabeled}: {len(corpus)} texts ({corpus_info['empty_skipped']} empty rows skipped)")
+        model, record = self_train(model, texts, labels, corpus, log=log)
+        self_training = {**corpus_info, "text_col": text_col, **record}
     if eval_data:
         metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, log)
     metadata = {
@@ -89,6 +100,7 @@ def train(
             "seconds": round(time.perf_counter() - started, 2),
         },
         "metrics": {"training": metrics},
+        "self_training": self_training,
     }
     folder = save_model(model, models_dir, metadata)
     log(f"saved model {folder.name} to {folder} in {time.perf_counter() - started:.1f}s")
@@ -115,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-per-role", type=int, default=2000, help="generated texts per role (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
     parser.add_argument("--eval", metavar="CSV", help="labelled CSV to score after training (never trained on)")
+    parser.add_argument("--unlabeled", metavar="CSV", help="CSV of real, unlabelled texts to self-train on")
+    parser.add_argument("--text-col", default="text", help="text column of --unlabeled (default: text)")
     parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
                         help="a RoleClassifier parameter, as a Python literal (e.g. --set C=2.0)")
     args = parser.parse_args(argv)
@@ -122,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         import ast
 
         params = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-        train(args.data, args.models, n_per_role=args.n_per_role, seed=args.seed, eval_data=args.eval, **params)
+        train(args.data, args.models, n_per_role=args.n_per_role, seed=args.seed, eval_data=args.eval,
+              unlabeled=args.unlabeled, text_col=args.text_col, **params)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -77,3 +77,66 @@ def test_unfitted_model_refuses_to_predict():
 
     with pytest.raises(NotFittedError):
         RoleClassifier().predict(["text"])
+
+
+RESUME_ML = (
+    "Jordan Lee, Berlin. Experience: deployed recommendation models to production behind a REST API, "
+    "built Docker images and Kubernetes jobs for model serving, added monitoring for model drift. "
+    "Skills: Python, C++, PyTorch, AWS."
+)
+RESUME_DS = (
+    "Jordan Lee, Berlin. Experience: analysed customer data to find churn trends, designed A/B tests, "
+    "built regression and forecasting models, presented recommendations to stakeholders. "
+    "Skills: statistics, R, SQL, Tableau."
+)
+
+
+@pytest.mark.parametrize("text, label", [(RESUME_ML, "ml_engineer"), (RESUME_DS, "data_scientist")])
+def test_plain_resume_of_each_role(model, text, label):
+    """A short resume of each role is labelled with that role."""
+    assert model.predict([text])[0] == label
+
+
+@pytest.mark.parametrize("text", [RESUME_ML, RESUME_DS])
+@pytest.mark.parametrize(
+    "old, new", [("Jordan Lee", "Oluwaseun Adeyemi"), ("Jordan Lee", "Zhang Wei"), ("Berlin", "Chennai"), ("Berlin", "Austin, TX")]
+)
+def test_person_and_location_do_not_move_the_label(model, text, old, new):
+    """Changing a person's name or a location leaves the label and, nearly, the probability alone."""
+    changed = text.replace(old, new)
+    assert model.predict([changed])[0] == model.predict([text])[0]
+    assert abs(p_ml(model, changed) - p_ml(model, text)) < 0.05
+
+
+def test_mixed_role_text_gets_a_slight_lean(model):
+    """A text with equal duties of both roles leans only slightly."""
+    mixed = (
+        "You will deploy models to production on Kubernetes and monitor their latency. "
+        "You will also analyse customer data for trends, run A/B tests and present insights to stakeholders."
+    )
+    assert model.explain([mixed])[0].lean == "slight"
+
+
+def test_text_without_lexicon_phrases_says_so(model):
+    """A text with no lexicon phrase reports no evidence instead of inventing some."""
+    pred = model.explain(["We are hiring in Leeds. Send your CV today."])[0]
+    assert pred.evidence == [] and not pred.lexicon_matched
+    assert pred.lean == "slight"
+
+
+def test_top_features_come_from_the_text_and_point_their_way(model):
+    """Top features are n-grams of the text, each credited to the role its contribution favours."""
+    pred = model.explain([POSTING_ML])[0]
+    grams = set(model.vectorizer_.build_analyzer()(POSTING_ML))
+    assert pred.top_features
+    for feature, role, contribution in pred.top_features:
+        assert feature in grams
+        assert role == ("ml_engineer" if contribution > 0 else "data_scientist")
+
+
+def test_role_names_count_for_their_role_but_colleagues_do_not(model):
+    """Naming the role pushes towards it; naming the other role as colleagues does not."""
+    base = "You will build models and pipelines with Python."
+    assert p_ml(model, "Machine Learning Engineer. " + base) > p_ml(model, base)
+    assert p_ml(model, "Data Scientist. " + base) < p_ml(model, base)
+    assert abs(p_ml(model, base + " You will work with data scientists.") - p_ml(model, base)) < 0.02
