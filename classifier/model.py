@@ -16,7 +16,6 @@ from classifier.features import make_vectorizer, phrase_token
 from classifier.lexicon import Lexicon
 from classifier.text import detect_kind
 
-LEANS = ("slight", "moderate", "strong")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-KINDS = ("posting", "resume")
 
 _SPACE = re.compile(r"[ \t\u00a0]+")
 # First-person voice and CV section names are what set a resume apart from a posting.

@@ -23,10 +23,12 @@ DATA_FILES = ("roles.toml", "templates.toml")
 
 def git_commit(where: Path) -> str:
     """The commit the code was trained from, ``-dirty`` when the tree has edits."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, check=True).stdout.strip()
+
     try:
-        run = lambda *a: subprocess.run(["git", *a], cwd=where, capture_output=True, text=True, check=True).stdout.strip()  # noqa: E731
-        commit = run("rev-parse", "HEAD")
-        return commit + ("-dirty" if run("status", "--porcelain", "--", ".") else "")
+        commit = git("rev-parse", "HEAD")
+        return commit + ("-dirty" if git("status", "--porcelain", "--", ".") else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
