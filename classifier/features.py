@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -111,7 +112,8 @@ class LemmaAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         table, stops = lemma_table(), stop_words()
-        text = _AB.sub("ab", text.lower())
+        # NFKC folds ligatures and full-width forms ("ﬁ", "Ｐｙｔｈｏｎ") that real postings carry.
+        text = _AB.sub("ab", unicodedata.normalize("NFKC", text).lower())
         for label, regex in self._regexes:
             text = regex.sub(lambda m, label=label: f" {phrase_token(label, bool(m['peer']))} ", text)
         words = [table.get(w, w) for w in TOKEN.findall(text) if w not in stops]

@@ -1,12 +1,9 @@
-"""Text normalisation shared by features, evidence and the command line."""
+"""What kind of text this is: a job posting or a resume."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-
-_SPACE = re.compile(r"[ \t\u00a0]+")
 # First-person voice and CV section names are what set a resume apart from a posting.
 _RESUME_HINTS = re.compile(
     r"\b(?:i|my|me|curriculum vitae|cv|objective|work history|professional summary|"
@@ -18,18 +15,6 @@ _POSTING_HINTS = re.compile(
     r"the candidate|qualifications|benefits|equal opportunity)\b",
     re.IGNORECASE,
 )
-
-
-def normalise(text: str) -> str:
-    """Fold Unicode compatibility forms and collapse runs of spaces.
-
-    The length of the text may change, so offsets are always taken on the text
-    the caller sent, never on this one.
-
-    >>> normalise("Data\u00a0 Scientist\uff01")
-    'Data Scientist!'
-    """
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def detect_kind(text: str) -> str:

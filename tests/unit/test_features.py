@@ -22,3 +22,9 @@ def test_analyzer_pickles_without_tables():
     blob = pickle.dumps(analyzer)
     assert len(blob) < 500
     assert pickle.loads(blob)("deployed models") == ["deploy", "model", "deploy model"]
+
+
+def test_compatibility_forms_fold_to_plain_letters():
+    """Full-width letters and ligatures give the same features as plain text."""
+    analyse = LemmaAnalyzer((1, 1))
+    assert analyse("Ｐｙｔｈｏｎ and proﬁling") == analyse("Python and profiling")
