@@ -1,30 +1,26 @@
-"""Dependencies that hand routes what the lifespan handler loaded."""
+"""Dependencies that hand routes what the lifespan handler set up."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from classifier.model import RoleClassifier
+from service.metrics import Metrics
+from service.model_slot import LoadedModel, ModelSlot
 from service.settings import Settings
 
 
-@dataclass(frozen=True)
-class LoadedModel:
-    """A model and the metadata it was saved with."""
+def get_slot(request: Request) -> ModelSlot:
+    return request.app.state.slot
 
-    model: RoleClassifier
-    metadata: dict[str, Any]
 
-    @property
-    def version(self) -> str:
-        return str(self.metadata.get("model_version", "unknown"))
+SlotDep = Annotated[ModelSlot, Depends(get_slot)]
 
 
 def get_loaded_model(request: Request) -> LoadedModel:
-    return request.app.state.loaded
+    # Read once per request: a reload during the request does not change its model.
+    return request.app.state.slot.current
 
 
 ModelDep = Annotated[LoadedModel, Depends(get_loaded_model)]
@@ -35,3 +31,10 @@ def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -1,45 +1,148 @@
-"""HTTP routes: classify a text, report health."""
+"""HTTP routes that classify: one text, a batch, an uploaded file."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+import asyncio
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from service.deps import LoadedModel, ModelDep, SettingsDep
-from service.schemas import ClassifyRequest, ClassifyResponse, EvidenceItem, FeatureItem, Health
+from service.deps import MetricsDep, ModelDep, SettingsDep
+from service.errors import ApiError
+from service.extract import Limits, extract_text
+from service.metrics import Metrics
+from service.model_slot import LoadedModel
+from service.schemas import (
+    BatchRequest,
+    BatchResponse,
+    BatchResult,
+    ClassifyRequest,
+    ClassifyResponse,
+    EvidenceItem,
+    FeatureItem,
+    FileClassifyResponse,
+    Kind,
+    check_text,
+)
+from service.settings import Settings
+
+
+def require_json(request: Request) -> None:
+    """Refuse a body that is not declared as JSON, before trying to read it as JSON."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        shown = f"'{media}'" if media else "no Content-Type"
+        raise ApiError(415, "unsupported_media_type",
+                       f"this endpoint takes JSON but the request has {shown}: send Content-Type: "
+                       "application/json, or upload files to /classify/file")
+
 
 router = APIRouter()
+json_router = APIRouter(dependencies=[Depends(require_json)])
 
 
-def classify_one(loaded: LoadedModel, text: str, kind: str) -> ClassifyResponse:
-    pred = loaded.model.explain([text], kinds=[kind])[0]
-    return ClassifyResponse(
-        label=pred.label,
-        probabilities=pred.probabilities,
-        lean=pred.lean,
-        kind=pred.kind,
-        lexicon_matched=pred.lexicon_matched,
-        evidence=[
-            EvidenceItem(phrase=e.phrase, start=e.start, end=e.end, role=e.role, weight=e.weight, kind=e.kind)
-            for e in pred.evidence
-        ],
-        top_features=[FeatureItem(feature=f, role=r, contribution=c) for f, r, c in pred.top_features],
+def check_length(text: str, settings: Settings, field: str = "text") -> None:
+    """Refuse a text longer than the configured limit, naming the limit."""
+    if len(text) > settings.max_text_chars:
+        raise ApiError(422, "text_too_long",
+                       f"{field} has {len(text)} characters; the limit is {settings.max_text_chars} "
+                       "(ROLELENS_MAX_TEXT_CHARS): send the posting or resume without attachments, or split it")
+
+
+def classify_texts(loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[str],
+                   metrics: Metrics) -> list[ClassifyResponse]:
+    """Explain each text with one model call; results in input order."""
+    preds = loaded.model.explain(texts, kinds=kinds)
+    out = []
+    for pred in preds:
+        metrics.predictions.labels(pred.label).inc()
+        out.append(ClassifyResponse(
+            label=pred.label,
+            probabilities=pred.probabilities,
+            lean=pred.lean,
+            kind=pred.kind,
+            lexicon_matched=pred.lexicon_matched,
+            evidence=[EvidenceItem(phrase=e.phrase, start=e.start, end=e.end, role=e.role, weight=e.weight,
+                                   kind=e.kind) for e in pred.evidence],
+            top_features=[FeatureItem(feature=f, role=r, contribution=c) for f, r, c in pred.top_features],
+            model_version=loaded.version,
+        ))
+    return out
+
+
+@json_router.post("/classify", response_model=ClassifyResponse, summary="Classify one posting or resume")
+async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep,
+                   metrics: MetricsDep) -> ClassifyResponse:
+    check_length(body.text, settings)
+    # The model is CPU-bound; run it off the event loop so health checks stay responsive.
+    results = await run_in_threadpool(classify_texts, loaded, [body.text], [body.kind], metrics)
+    return results[0]
+
+
+@json_router.post("/classify/batch", response_model=BatchResponse,
+                  summary="Classify up to ROLELENS_MAX_BATCH_ITEMS texts, results in input order")
+async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: SettingsDep,
+                         metrics: MetricsDep) -> BatchResponse:
+    if len(body.items) > settings.max_batch_items:
+        raise ApiError(422, "batch_too_large",
+                       f"the batch has {len(body.items)} items; the limit is {settings.max_batch_items} "
+                       "(ROLELENS_MAX_BATCH_ITEMS): split it into smaller batches")
+    for i, item in enumerate(body.items):
+        check_length(item.text, settings, f"items[{i}].text")
+    texts = [item.text for item in body.items]
+    kinds = [item.kind for item in body.items]
+    results = await run_in_threadpool(classify_texts, loaded, texts, kinds, metrics)
+    return BatchResponse(
+        results=[BatchResult(id=item.id, **r.model_dump()) for item, r in zip(body.items, results)],
         model_version=loaded.version,
     )
 
 
-@router.post("/classify", response_model=ClassifyResponse, summary="Classify one posting or resume")
-async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep) -> ClassifyResponse:
-    if len(body.text) > settings.max_text_chars:
-        raise HTTPException(
-            422,
-            f"text has {len(body.text)} characters; the limit is {settings.max_text_chars} "
-            "(ROLELENS_MAX_TEXT_CHARS): send the posting or resume without attachments or split it",
-        )
-    # The model is CPU-bound; run it off the event loop so health checks stay responsive.
-    return await run_in_threadpool(classify_one, loaded, body.text, body.kind)
+@router.post("/classify/file", response_model=FileClassifyResponse,
+             summary="Classify an uploaded PDF, DOCX or plain-text file")
+async def classify_file(
+    file: Annotated[UploadFile, File(description="a PDF, DOCX or UTF-8 text file")],
+    loaded: ModelDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    request: Request,
+    kind: Annotated[Kind, Form(description="posting, resume or auto")] = "auto",
+) -> FileClassifyResponse:
+    data = await file.read(settings.max_file_bytes + 1)
+    if len(data) > settings.max_file_bytes:
+        raise ApiError(413, "file_too_large",
+                       f"the file is over {settings.max_file_bytes} bytes (ROLELENS_MAX_FILE_BYTES): upload only "
+                       "the posting or resume, without images")
+    limits = Limits(settings.max_file_pages, settings.max_unzipped_bytes, settings.max_zip_ratio)
+    # Parsers run in a pool of their own with a deadline, so a pathological file cannot
+    # hold a request open or starve the model's threads.
+    future = asyncio.get_running_loop().run_in_executor(request.app.state.file_pool, extract_text, data, limits)
+    try:
+        extracted = await asyncio.wait_for(future, settings.file_timeout_seconds)
+    except TimeoutError:
+        raise ApiError(422, "file_timeout",
+                       f"reading the file took over {settings.file_timeout_seconds:g} s "
+                       "(ROLELENS_FILE_TIMEOUT_SECONDS): it may be damaged; paste its text instead") from None
+    try:
+        check_text(extracted.text)
+    except ValueError as err:
+        code = "invalid_text" if extracted.text.strip() else "empty_text"
+        raise ApiError(422, code, f"the text extracted from the file: {err}") from None
+    check_length(extracted.text, settings, "the text extracted from the file")
+    result = (await run_in_threadpool(classify_texts, loaded, [extracted.text], [kind], metrics))[0]
+    return FileClassifyResponse(
+        **result.model_dump(),
+        filename=_safe_name(file.filename),
+        media_type=extracted.media_type,
+        pages=extracted.pages,
+        chars_extracted=len(extracted.text),
+        text=extracted.text,
+    )
 
 
-@router.get("/health", response_model=Health, summary="Liveness and the model being served")
-async def health(loaded: ModelDep) -> Health:
-    return Health(status="ok", model_version=loaded.version)
+def _safe_name(name: str | None) -> str | None:
+    """The upload's name as valid UTF-8, at most 256 characters, for echoing back."""
+    return None if name is None else name.encode("utf-8", "replace").decode("utf-8")[:256]

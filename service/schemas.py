@@ -2,25 +2,60 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+
+Kind = Literal["posting", "resume", "auto"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(text: str) -> str:
+    """Refuse text that is blank or is not valid Unicode (a lone UTF-16 surrogate).
+
+    >>> check_text("  ")
+    Traceback (most recent call last):
+    ...
+    ValueError: empty or only whitespace: send the posting or resume text to classify
+    """
+    if not text.strip():
+        raise ValueError("empty or only whitespace: send the posting or resume text to classify")
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise ValueError(
+            f"has an unpaired UTF-16 surrogate at character {bad.start()}: send valid Unicode "
+            "(escape characters outside the BMP as a surrogate pair, or send them as UTF-8)"
+        )
+    return text
 
 
 class ClassifyRequest(BaseModel):
     """A posting or resume to classify."""
 
     text: str = Field(description="the posting or resume text, plain UTF-8")
-    kind: Literal["posting", "resume", "auto"] = Field(
-        "auto", description="what the text is; 'auto' guesses from its voice"
-    )
+    kind: Kind = Field("auto", description="what the text is; 'auto' guesses from its voice")
 
-    @field_validator("text")
+    _check_text = field_validator("text")(check_text)
+
+
+class BatchItem(ClassifyRequest):
+    """One text of a batch, with the caller's own id for it."""
+
+    id: str | int | None = Field(None, description="your id for this text; returned with its result")
+
+    @field_validator("id")
     @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("text is empty or only whitespace: send the posting or resume text to classify")
-        return text
+    def _plain_id(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, str) and (len(value) > 256 or _SURROGATE.search(value)):
+            raise ValueError("id must be at most 256 characters of valid Unicode")
+        return value
+
+
+class BatchRequest(BaseModel):
+    """Several texts to classify in one call (the limit is ROLELENS_MAX_BATCH_ITEMS)."""
+
+    items: list[BatchItem] = Field(min_length=1, description="the texts, classified in this order")
 
 
 class EvidenceItem(BaseModel):
@@ -55,6 +90,48 @@ class ClassifyResponse(BaseModel):
     model_version: str
 
 
+class BatchResult(ClassifyResponse):
+    """The lean of one text of a batch."""
+
+    id: str | int | None = Field(None, description="the id you sent with this text")
+
+
+class BatchResponse(BaseModel):
+    """Results in the order of the items sent."""
+
+    results: list[BatchResult]
+    model_version: str
+
+
+class FileClassifyResponse(ClassifyResponse):
+    """The lean of an uploaded file; evidence offsets index ``text``, the text extracted."""
+
+    filename: str | None
+    media_type: str = Field(description="the type detected from the file's bytes")
+    pages: int | None = Field(description="pages read, for a PDF")
+    chars_extracted: int
+    text: str = Field(description="the text extracted from the file, which evidence offsets index")
+
+
+class Live(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    model_version: str
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     model_version: str
+
+
+class ReloadResponse(BaseModel):
+    """The outcome of ``POST /admin/reload``."""
+
+    swapped: bool = Field(description="false when the newest model is the one already served")
+    previous_version: str
+    model_version: str
+
+

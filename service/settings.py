@@ -4,21 +4,41 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
 
 
 class Settings(BaseSettings):
-    """Service settings; each field is read from ``ROLELENS_<FIELD>`` (e.g. ``ROLELENS_PORT``)."""
+    """Service settings; each field is read from ``ROLELENS_<FIELD>`` (e.g. ``ROLELENS_PORT``).
+
+    The README's Settings table documents each one; keep the two in step.
+    """
 
     model_config = SettingsConfigDict(env_prefix="ROLELENS_", extra="ignore")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     model_dir: Path = Path("models")
-    max_text_chars: int = Field(200_000, ge=1, description="longest text /classify accepts")
-    log_level: str = "info"
+    max_text_chars: int = Field(200_000, ge=1, description="longest text accepted, in characters")
+    max_batch_items: int = Field(256, ge=1, description="most texts in one /classify/batch request")
+    max_body_bytes: int = Field(16 * MiB, ge=1024, description="largest request body")
+    max_file_bytes: int = Field(10 * MiB, ge=1, description="largest uploaded file")
+    max_file_pages: int = Field(100, ge=1, description="most pages read from a PDF")
+    max_unzipped_bytes: int = Field(50 * MiB, ge=1, description="most bytes a DOCX may unpack to")
+    max_zip_ratio: int = Field(100, ge=1, description="highest compression ratio of a DOCX part")
+    file_timeout_seconds: float = Field(20.0, gt=0, description="longest time spent reading one file")
+    admin_token: SecretStr | None = Field(None, description="bearer token of /admin/*; unset disables them")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        # ROLELENS_ADMIN_TOKEN= (empty) must disable the admin endpoints, not accept "Bearer ".
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @functools.cache

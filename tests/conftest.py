@@ -34,3 +34,67 @@ def samples() -> list[dict]:
     """Hand-written postings and resumes with the role they were written for."""
     lines = (DATA / "samples" / "texts.jsonl").read_text().splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def _pdf(page_streams: list[str]) -> bytes:
+    """A minimal PDF whose pages draw the given content streams in Helvetica."""
+    n = len(page_streams)
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, stream in enumerate(page_streams):
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                       f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>")
+        objects.append(f"<< /Length {len(stream.encode('latin-1'))} >>\nstream\n{stream}\nendstream")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{obj}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+@pytest.fixture(scope="session")
+def make_pdf():
+    """Build a PDF with a text layer holding ``text`` (one page), or ``pages`` empty pages (a scan)."""
+    import textwrap
+
+    def build(text: str | None = None, pages: int = 1) -> bytes:
+        if text is None:
+            return _pdf(["" for _ in range(pages)])
+        lines = textwrap.wrap(text, 90)
+        escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
+        stream = "BT /F1 10 Tf 14 TL 40 760 Td " + " ".join(f"({line}) '" for line in escaped) + " ET"
+        return _pdf([stream])
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def make_docx():
+    """Build a DOCX with a heading, the text's sentences as paragraphs, and a small table."""
+    import io
+
+    import docx
+
+    def build(text: str, title: str = "Job posting", table: list[list[str]] | None = None) -> bytes:
+        document = docx.Document()
+        document.add_heading(title, level=1)
+        for sentence in text.split(". "):
+            document.add_paragraph(sentence)
+        if table:
+            grid = document.add_table(rows=len(table), cols=len(table[0]))
+            for r, row in enumerate(table):
+                for c, cell in enumerate(row):
+                    grid.cell(r, c).text = cell
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    return build

@@ -1,0 +1,131 @@
+"""One JSON error shape for every failure, and the handlers that produce it.
+
+Every error the service returns looks like::
+
+    {"error": {"status": 413, "code": "body_too_large",
+               "message": "the request body is over 16777216 bytes ...",
+               "request_id": "5f0c...", "details": []}}
+
+``code`` is stable for programs to branch on; ``message`` tells a person what to do.
+Error bodies never echo the text that was sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+EXAMPLE_BODY = '{"text": "...", "kind": "posting"}'
+
+
+class ApiError(Exception):
+    """An error a client caused or must know about; rendered in the one error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details = details or []
+        self.headers = headers
+
+
+def error_body(status: int, code: str, message: str, request_id: str | None,
+               details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The JSON error object shared by handlers and middleware."""
+    return {"error": {"status": status, "code": code, "message": message,
+                      "request_id": request_id, "details": details or []}}
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def _render(request: Request, err: ApiError) -> JSONResponse:
+    body = error_body(err.status, err.code, err.message, _request_id(request), err.details)
+    return JSONResponse(body, status_code=err.status, headers=err.headers)
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "items", 3, "text")`` -> ``items[3].text``.
+
+    >>> field_path(("body", "items", 3, "text"))
+    'items[3].text'
+    >>> field_path(("body",))
+    'body'
+    """
+    parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def from_validation(exc: RequestValidationError) -> ApiError:
+    """Map FastAPI's validation errors to a malformed-JSON 400 or an invalid-request 422."""
+    errors = exc.errors()
+    for e in errors:
+        if e.get("type") == "json_invalid":
+            loc = e.get("loc", ())
+            pos = loc[1] if len(loc) > 1 else "?"
+            reason = (e.get("ctx") or {}).get("error", "JSON decode error")
+            return ApiError(400, "malformed_json",
+                            f"the body is not valid JSON ({reason}, character {pos}): send a JSON object "
+                            f"such as {EXAMPLE_BODY} with Content-Type: application/json")
+    details = []
+    for e in errors:
+        message = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        where = field_path(e.get("loc", ()))
+        if where == "body" and e.get("type") in ("missing", "model_attributes_type", "dict_type"):
+            message = f"expected a JSON object such as {EXAMPLE_BODY}"
+        details.append({"field": where, "message": message})
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+    if len(details) > 3:
+        summary += f" (and {len(details) - 3} more in details)"
+    return ApiError(422, "invalid_request", summary, details)
+
+
+def from_http(exc: StarletteHTTPException) -> ApiError:
+    """Give Starlette's and FastAPI's own HTTP errors our shape and a useful message."""
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        at = exc.__cause__.start
+        return ApiError(400, "invalid_utf8",
+                        f"the body is not valid UTF-8 (bad byte at offset {at}): encode the text as UTF-8")
+    status = exc.status_code
+    if status == 404:
+        return ApiError(404, "not_found", "no such endpoint: see /docs for the API")
+    if status == 405:
+        return ApiError(405, "method_not_allowed", "this endpoint does not take that method: see /docs",
+                        headers=exc.headers)
+    code = {400: "bad_request", 401: "unauthorized", 413: "body_too_large"}.get(status, f"http_{status}")
+    return ApiError(status, code, str(exc.detail), headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route the framework's exceptions and ours to the one error shape.
+
+    Unexpected exceptions are caught by :class:`service.middleware.RequestMiddleware`,
+    which still knows the request id and can count the 500.
+    """
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _render(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _render(request, from_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _render(request, from_http(exc))
+

@@ -1,0 +1,169 @@
+"""Text out of an uploaded PDF, DOCX or plain-text file, within size, page and zip limits.
+
+Uploads are untrusted: the type is decided by the file's first bytes, never by its name,
+and every parser failure becomes an :class:`~service.errors.ApiError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from dataclasses import dataclass
+
+from service.errors import ApiError
+
+PDF, DOCX, TEXT = "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"
+ACCEPTED = "PDF, DOCX or UTF-8 plain text"
+
+# First bytes of formats people upload by mistake, and what to tell them.
+_REFUSED_MAGIC = {
+    b"\xd0\xcf\x11\xe0": "a legacy Word (.doc) or other OLE file: save it as DOCX or PDF",
+    b"\x89PNG": "a PNG image: RoleLens reads text, so upload the document itself or OCR the image first",
+    b"\xff\xd8\xff": "a JPEG image: RoleLens reads text, so upload the document itself or OCR the image first",
+    b"GIF8": "a GIF image: upload the document itself",
+    b"\x1f\x8b": "a gzip archive: unpack it and upload the document",
+    b"{\\rtf": "an RTF document: save it as DOCX or PDF",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file we are willing to read."""
+
+    max_pages: int
+    max_unzipped_bytes: int
+    max_zip_ratio: int
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The text of a file and where it came from."""
+
+    text: str
+    media_type: str
+    pages: int | None = None
+
+
+def extract_text(data: bytes, limits: Limits) -> Extracted:
+    """Detect the type of ``data`` from its first bytes and extract its text.
+
+    >>> extract_text("Déployer des modèles".encode(), Limits(10, 10**6, 100)).text
+    'Déployer des modèles'
+    """
+    if not data:
+        raise ApiError(422, "empty_file", "the uploaded file is empty: choose the posting or resume file again")
+    if data.startswith(b"%PDF-"):
+        return _pdf(data, limits)
+    if data.startswith(b"PK\x03\x04"):
+        return _docx(data, limits)
+    for magic, what in _REFUSED_MAGIC.items():
+        if data.startswith(magic):
+            raise ApiError(415, "unsupported_media_type", f"the file is {what} (accepted: {ACCEPTED})")
+    return _plain(data)
+
+
+def _plain(data: bytes) -> Extracted:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        if b"\x00" in data[:4096]:
+            raise ApiError(415, "unsupported_media_type",
+                           f"the file looks binary, not text (accepted: {ACCEPTED})")
+    try:
+        return Extracted(data.decode(encoding), TEXT)
+    except UnicodeDecodeError as err:
+        raise ApiError(422, "invalid_utf8",
+                       f"the file is not valid {encoding.removesuffix('-sig').upper()} text (bad byte at offset "
+                       f"{err.start}): save it as UTF-8, or upload it as PDF or DOCX") from None
+
+
+def _pdf(data: bytes, limits: Limits) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("password required")
+        pages = len(reader.pages)
+        if pages > limits.max_pages:
+            raise ApiError(413, "too_many_pages",
+                           f"the PDF has {pages} pages; the limit is {limits.max_pages} (ROLELENS_MAX_FILE_PAGES): "
+                           "upload only the pages of the posting or resume")
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except ApiError:
+        raise
+    except (FileNotDecryptedError, NotImplementedError) as err:
+        raise ApiError(422, "encrypted_pdf",
+                       f"the PDF is encrypted ({err}): save a copy without a password and upload that") from None
+    except Exception as err:  # noqa: BLE001 - any parser failure on untrusted bytes is the file's
+        raise ApiError(422, "unreadable_file",
+                       f"the PDF could not be read ({type(err).__name__}): it may be damaged; export it again "
+                       "or paste its text") from None
+    if not text.strip():
+        raise ApiError(422, "no_text_layer",
+                       f"the PDF has {pages} page(s) but no text layer: it looks scanned; run it through OCR "
+                       "(for example ocrmypdf) and upload the result, or paste the text")
+    return Extracted(text, PDF, pages)
+
+
+def _docx(data: bytes, limits: Limits) -> Extracted:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as err:
+        raise ApiError(422, "unreadable_file",
+                       f"the file starts like a DOCX (zip) but could not be opened ({err}): save it again") from None
+    if "word/document.xml" not in archive.namelist():
+        raise ApiError(415, "unsupported_media_type",
+                       f"the file is a zip archive but not a Word document (accepted: {ACCEPTED})")
+    _check_zip(infos, limits)
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        text = "\n".join(_docx_blocks(document))
+    except Exception as err:  # noqa: BLE001 - any parser failure on untrusted bytes is the file's
+        raise ApiError(422, "unreadable_file",
+                       f"the DOCX could not be read ({type(err).__name__}): it may be damaged; save it again "
+                       "or paste its text") from None
+    if not text.strip():
+        raise ApiError(422, "empty_document", "the DOCX holds no text: check that you chose the right file")
+    return Extracted(text, DOCX)
+
+
+def _check_zip(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse a zip that would unpack to more than the limits (a decompression bomb).
+
+    ``zipfile`` never inflates a member past its declared size, so the declared
+    sizes bound what parsing can allocate.
+    """
+    if len(infos) > 1000:
+        raise ApiError(413, "file_too_large", f"the DOCX holds {len(infos)} parts; a document needs far fewer: "
+                                              "save it again without embedded files")
+    for info in infos:
+        if info.file_size > 1_000_000 and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
+            raise ApiError(413, "file_too_large",
+                           f"a part of the DOCX ({info.filename}) expands {info.file_size // max(info.compress_size, 1)}"
+                           f" times, over the limit of {limits.max_zip_ratio} (ROLELENS_MAX_ZIP_RATIO): this looks "
+                           "like a decompression bomb, not a document")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_unzipped_bytes:
+        raise ApiError(413, "file_too_large",
+                       f"the DOCX unpacks to {total} bytes; the limit is {limits.max_unzipped_bytes} "
+                       "(ROLELENS_MAX_UNZIPPED_BYTES): remove images or embedded files, or upload a PDF")
+
+
+def _docx_blocks(document) -> list[str]:
+    """Paragraphs and table cells in document order."""
+    from docx.table import Table
+
+    blocks = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            blocks.extend(cell.text for row in block.rows for cell in row.cells)
+        else:
+            blocks.append(block.text)
+    return blocks

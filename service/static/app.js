@@ -1,0 +1,132 @@
+// RoleLens page: send a text or a file to the API and show the lean and its evidence.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// "ml_engineer" -> "ML engineer": labels come from the model, never from this file.
+function pretty(label) {
+  const words = label.split("_").map((w) => (w.length <= 2 ? w.toUpperCase() : w));
+  const text = words.join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = false;
+  $("result").hidden = true;
+}
+
+// Evidence offsets count Unicode code points (Python), so slice code points, not UTF-16 units.
+function highlight(container, text, evidence, roleClass) {
+  container.replaceChildren();
+  const chars = Array.from(text);
+  let at = 0;
+  for (const e of [...evidence].sort((x, y) => x.start - y.start)) {
+    if (e.start < at) continue;
+    container.append(chars.slice(at, e.start).join(""));
+    const mark = document.createElement("mark");
+    mark.className = roleClass[e.role] || "";
+    mark.textContent = chars.slice(e.start, e.end).join("");
+    mark.title = `${pretty(e.role)} · ${e.kind} · weight ${e.weight}`;
+    container.append(mark);
+    at = e.end;
+  }
+  container.append(chars.slice(at).join(""));
+}
+
+function render(result, text, source) {
+  const labels = Object.keys(result.probabilities);
+  const [a, b] = labels;
+  const roleClass = { [a]: "role-a", [b]: "role-b" };
+  const pa = result.probabilities[a];
+  const pb = result.probabilities[b];
+  $("label").textContent = pretty(result.label);
+  $("label").className = roleClass[result.label];
+  $("lean").textContent = `${result.lean} lean`;
+  $("lean").className = `lean ${result.lean}`;
+  $("kind-shown").textContent = `read as a ${result.kind}`;
+  $("bar-a").style.width = `${(pa * 100).toFixed(1)}%`;
+  $("bar-b").style.width = `${(pb * 100).toFixed(1)}%`;
+  $("bar").setAttribute("aria-label", `${pretty(a)} ${(pa * 100).toFixed(0)}%, ${pretty(b)} ${(pb * 100).toFixed(0)}%`);
+  $("legend-a").textContent = `${pretty(a)} ${(pa * 100).toFixed(0)}%`;
+  $("legend-b").textContent = `${pretty(b)} ${(pb * 100).toFixed(0)}%`;
+  $("key-a").textContent = pretty(a);
+  $("key-b").textContent = pretty(b);
+  $("source").textContent = source;
+  highlight($("highlighted"), text, result.evidence, roleClass);
+  $("no-evidence").hidden = result.evidence.length > 0;
+  $("features").replaceChildren(
+    ...result.top_features.map((f) => {
+      const li = document.createElement("li");
+      li.className = roleClass[f.role] || "";
+      li.textContent = `${f.feature} (${pretty(f.role)}, ${f.contribution > 0 ? "+" : ""}${f.contribution.toFixed(2)})`;
+      return li;
+    }),
+  );
+  $("version").textContent = result.model_version;
+  $("error").hidden = true;
+  $("result").hidden = false;
+}
+
+async function call(url, init) {
+  $("submit").disabled = true;
+  try {
+    const response = await fetch(url, init);
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      const message = body && body.error ? body.error.message : `the server answered ${response.status}`;
+      throw new Error(message);
+    }
+    return body;
+  } finally {
+    $("submit").disabled = false;
+  }
+}
+
+async function classifyText(event) {
+  event.preventDefault();
+  const text = $("text").value;
+  if (!text.trim()) {
+    showError("Paste the text of a job posting or a resume first.");
+    return;
+  }
+  try {
+    const result = await call("/classify", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text, kind: $("kind").value }),
+    });
+    render(result, text, `${Array.from(text).length} characters pasted`);
+  } catch (err) {
+    showError(err.message);
+  }
+}
+
+async function classifyFile(file) {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("kind", $("kind").value);
+  try {
+    const result = await call("/classify/file", { method: "POST", body: form });
+    const pages = result.pages ? `, ${result.pages} page(s)` : "";
+    render(result, result.text, `${result.chars_extracted} characters extracted from ${file.name}${pages}`);
+  } catch (err) {
+    showError(`${file.name}: ${err.message}`);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("classify-form").addEventListener("submit", classifyText);
+  $("file").addEventListener("change", (e) => {
+    if (e.target.files.length) classifyFile(e.target.files[0]);
+    e.target.value = "";
+  });
+  const drop = $("drop");
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    if (e.dataTransfer.files.length) classifyFile(e.dataTransfer.files[0]);
+  });
+});

@@ -1,0 +1,67 @@
+"""Batches and uploaded files are classified like single texts, in order, with what was extracted."""
+
+from __future__ import annotations
+
+
+def test_batch_keeps_input_order_and_ids(api, samples):
+    """Each result carries its item's id, in input order, and matches /classify on that text."""
+    items = [{"id": f"row-{i}", "text": s["text"], "kind": s["kind"]} for i, s in enumerate(samples[:4])]
+    items[1]["id"] = 17
+    del items[2]["id"]
+    body = api.post("/classify/batch", json={"items": items}).json()
+    assert [r["id"] for r in body["results"]] == ["row-0", 17, None, "row-3"]
+    for item, result, sample in zip(items, body["results"], samples):
+        assert result["label"] == sample["label"]
+        single = api.post("/classify", json={"text": item["text"], "kind": item["kind"]}).json()
+        assert {k: v for k, v in result.items() if k != "id"} == single
+    assert body["model_version"] == body["results"][0]["model_version"]
+
+
+def test_batch_mixes_roles(api, samples):
+    """A batch holding both roles gets both labels back, each on its own item."""
+    items = [{"text": s["text"]} for s in samples]
+    labels = [r["label"] for r in api.post("/classify/batch", json={"items": items[:4]}).json()["results"]]
+    assert labels == [s["label"] for s in samples[:4]] and len(set(labels)) == 2
+
+
+def test_text_file_is_classified_with_offsets_into_its_text(api, samples):
+    """A UTF-8 text file is classified; evidence offsets index the extracted text that comes back."""
+    sample = samples[0]
+    data = ("\ufeff" + sample["text"]).encode("utf-8")  # a BOM, as Notepad writes
+    r = api.post("/classify/file", files={"file": ("posting.txt", data, "text/plain")}, data={"kind": "posting"})
+    body = r.json()
+    assert r.status_code == 200 and body["label"] == sample["label"]
+    assert body["text"] == sample["text"] and body["chars_extracted"] == len(sample["text"])
+    assert body["media_type"] == "text/plain" and body["filename"] == "posting.txt" and body["pages"] is None
+    assert body["evidence"] and all(body["text"][e["start"]:e["end"]] == e["phrase"] for e in body["evidence"])
+
+
+def test_docx_is_classified_with_its_table_text(api, samples, make_docx):
+    """A DOCX's paragraphs and table cells are extracted in order and classified."""
+    sample = next(s for s in samples if s["label"] == "data_scientist")
+    data = make_docx(sample["text"], table=[["Tools", "Tableau and SQL"]])
+    r = api.post("/classify/file", files={"file": ("cv.docx", data, "application/octet-stream")})
+    body = r.json()
+    assert r.status_code == 200 and body["label"] == "data_scientist"
+    assert body["media_type"].endswith("wordprocessingml.document")
+    assert body["text"].startswith("Job posting\n") and body["text"].endswith("Tools\nTableau and SQL")
+    assert body["chars_extracted"] == len(body["text"])
+    assert all(body["text"][e["start"]:e["end"]] == e["phrase"] for e in body["evidence"])
+
+
+def test_pdf_is_classified_and_reports_pages(api, samples, make_pdf):
+    """A PDF with a text layer is extracted, its pages counted, and classified."""
+    sample = samples[0]
+    r = api.post("/classify/file", files={"file": ("job.pdf", make_pdf(sample["text"]), "application/pdf")})
+    body = r.json()
+    assert r.status_code == 200 and body["label"] == sample["label"]
+    assert body["pages"] == 1 and body["media_type"] == "application/pdf"
+    assert " ".join(body["text"].split()) == " ".join(sample["text"].split())
+    assert body["chars_extracted"] == len(body["text"])
+
+
+def test_utf16_text_file_is_read(api, samples):
+    """A UTF-16 text file with its BOM, as some Windows tools save, is decoded, not refused."""
+    sample = samples[2]
+    r = api.post("/classify/file", files={"file": ("cv.txt", sample["text"].encode("utf-16"), "text/plain")})
+    assert r.status_code == 200 and r.json()["text"] == sample["text"]
