@@ -1,12 +1,21 @@
 """``python -m service``: serve the API with uvicorn on the configured host and port."""
 
+import sys
+
 import uvicorn
+from pydantic import ValidationError
 
 from service.app import create_app
 from service.logs import log_config
 from service.settings import get_settings
 
-settings = get_settings()
+try:
+    settings = get_settings()
+except ValidationError as err:
+    for e in err.errors():
+        name = "ROLELENS_" + "_".join(str(p) for p in e["loc"]).upper()
+        print(f"error: {name}: {e['msg']}", file=sys.stderr)
+    sys.exit(2)
 uvicorn.run(
     create_app(settings),
     host=settings.host,

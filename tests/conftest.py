@@ -98,3 +98,45 @@ def make_docx():
         return out.getvalue()
 
     return build
+
+
+@pytest.fixture(scope="session")
+def other_model(tmp_path_factory) -> Path:
+    """The folder of a second small model, trained with another seed (a 'newer' model to reload)."""
+    from training.train import train
+
+    return train(DATA, tmp_path_factory.mktemp("other-models"), n_per_role=200, seed=1, log=lambda _msg: None)
+
+
+@pytest.fixture
+def fresh_models(models_dir, tmp_path) -> Path:
+    """A models folder of this test's own, serving a copy of the session model."""
+    import shutil
+
+    folder = tmp_path / "models"
+    shutil.copytree(models_dir, folder, symlinks=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def drop_model():
+    """Copy a model folder into a models folder under ``name``, optionally damaged, and make it current."""
+    import shutil
+
+    from classifier.persist import set_current
+
+    def drop(models: Path, source: Path, name: str, damage: str | None = None) -> Path:
+        target = models / name
+        shutil.copytree(source, target)
+        if damage == "bytes":  # a flipped byte: the sha256 no longer matches
+            data = bytearray((target / "model.joblib").read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            (target / "model.joblib").write_bytes(bytes(data))
+        elif damage == "versions":  # written by another scikit-learn
+            meta = json.loads((target / "metadata.json").read_text())
+            meta["versions"]["scikit_learn"] = "0.0.1"
+            (target / "metadata.json").write_text(json.dumps(meta))
+        set_current(models, name)
+        return target
+
+    return drop

@@ -59,7 +59,8 @@ function render(result, text, source) {
     ...result.top_features.map((f) => {
       const li = document.createElement("li");
       li.className = roleClass[f.role] || "";
-      li.textContent = `${f.feature} (${pretty(f.role)}, ${f.contribution > 0 ? "+" : ""}${f.contribution.toFixed(2)})`;
+      // The sign only says which role a feature pushes towards; the role is named instead.
+      li.textContent = `${f.feature} (+${Math.abs(f.contribution).toFixed(2)} towards ${pretty(f.role)})`;
       return li;
     }),
   );

@@ -1,10 +1,6 @@
 """End to end: a real uvicorn process on 127.0.0.1, spoken to over HTTP."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
+import json
 
 import httpx
 import pytest
@@ -12,39 +8,35 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(models_dir):
-    port = free_port()
-    env = {**os.environ, "ROLELENS_MODEL_DIR": str(models_dir), "ROLELENS_PORT": str(port), "ROLELENS_LOG_LEVEL": "warning"}
-    proc = subprocess.Popen([sys.executable, "-m", "service"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read().decode()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not answer /health within 60 s")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def test_classify_over_real_http(server, samples):
+def test_classify_over_real_http(start_server, models_dir, samples):
     """POST /classify to a running uvicorn returns the role of each hand-written sample."""
+    server = start_server(models_dir)
     for s in samples:
         r = httpx.post(f"{server}/classify", json={"text": s["text"]}, timeout=10)
         assert r.status_code == 200
         assert r.json()["label"] == s["label"]
+
+
+def test_logs_are_json_lines_with_request_ids_and_no_text(start_server, models_dir, tmp_path, samples):
+    """At info level the server writes one JSON object a line, with request ids, and never the text."""
+    server = start_server(models_dir, log_level="info")
+    secret = samples[0]["text"] + " Zyxwvut"
+    rid = httpx.post(f"{server}/classify", json={"text": secret}, timeout=10).headers["x-request-id"]
+    httpx.get(f"{server}/health/live", timeout=10)
+    log_text = next(tmp_path.glob("server-*.log")).read_text()
+    records = [json.loads(line) for line in log_text.splitlines() if line.strip()]
+    assert any(r.get("request_id") == rid and r.get("route") == "/classify" for r in records)
+    assert any(r.get("msg") == "model loaded" for r in records)
+    assert "Zyxwvut" not in log_text
+
+
+def test_bad_setting_stops_start_up_naming_the_variable(models_dir):
+    """A setting that does not parse stops the server at once, naming the environment variable."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ROLELENS_MODEL_DIR": str(models_dir), "ROLELENS_MAX_BATCH_ITEMS": "lots"}
+    run = subprocess.run([sys.executable, "-m", "service"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "ROLELENS_MAX_BATCH_ITEMS" in run.stderr and "valid integer" in run.stderr
