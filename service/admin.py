@@ -14,7 +14,7 @@ from service.schemas import ReloadResponse
 log = logging.getLogger("rolelens")
 
 
-def require_admin(request: Request, settings: SettingsDep) -> None:
+async def require_admin(request: Request, settings: SettingsDep) -> None:
     """Let the request through only with ``Authorization: Bearer <ROLELENS_ADMIN_TOKEN>``."""
     if settings.admin_token is None:
         raise ApiError(403, "admin_disabled",

@@ -1,4 +1,8 @@
-"""Dependencies that hand routes what the lifespan handler set up."""
+"""Dependencies that hand routes what the lifespan handler set up.
+
+They are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in its thread
+pool, a hop per dependency per request that cost more than the work they do.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,14 @@ from service.model_slot import LoadedModel, ModelSlot
 from service.settings import Settings
 
 
-def get_slot(request: Request) -> ModelSlot:
+async def get_slot(request: Request) -> ModelSlot:
     return request.app.state.slot
 
 
 SlotDep = Annotated[ModelSlot, Depends(get_slot)]
 
 
-def get_loaded_model(request: Request) -> LoadedModel:
+async def get_loaded_model(request: Request) -> LoadedModel:
     # Read once per request: a reload during the request does not change its model.
     return request.app.state.slot.current
 
@@ -26,14 +30,14 @@ def get_loaded_model(request: Request) -> LoadedModel:
 ModelDep = Annotated[LoadedModel, Depends(get_loaded_model)]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 

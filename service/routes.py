@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Annotated
+import json
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from service.deps import MetricsDep, ModelDep, SettingsDep
@@ -17,19 +18,18 @@ from service.model_slot import LoadedModel
 from service.schemas import (
     BatchRequest,
     BatchResponse,
-    BatchResult,
     ClassifyRequest,
     ClassifyResponse,
-    EvidenceItem,
-    FeatureItem,
     FileClassifyResponse,
     Kind,
     check_text,
 )
 from service.settings import Settings
 
+T = TypeVar("T")
 
-def require_json(request: Request) -> None:
+
+async def require_json(request: Request) -> None:
     """Refuse a body that is not declared as JSON, before trying to read it as JSON."""
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
@@ -53,39 +53,61 @@ def check_length(text: str, settings: Settings, field: str = "text") -> None:
 
 
 def classify_texts(loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[str],
-                   metrics: Metrics) -> list[ClassifyResponse]:
-    """Explain each text with one model call; results in input order."""
-    preds = loaded.model.explain(texts, kinds=kinds)
+                   metrics: Metrics) -> list[dict[str, Any]]:
+    """Explain each text with one model call; results in input order, shaped as ClassifyResponse.
+
+    Plain dicts, not pydantic objects: a long text has hundreds of evidence items, and
+    building a model object for each cost more than finding them.
+    """
+    version = loaded.version
     out = []
-    for pred in preds:
+    for pred in loaded.model.explain(texts, kinds=kinds):
         metrics.predictions.labels(pred.label).inc()
-        out.append(ClassifyResponse(
-            label=pred.label,
-            probabilities=pred.probabilities,
-            lean=pred.lean,
-            kind=pred.kind,
-            lexicon_matched=pred.lexicon_matched,
-            evidence=[EvidenceItem(phrase=e.phrase, start=e.start, end=e.end, role=e.role, weight=e.weight,
-                                   kind=e.kind) for e in pred.evidence],
-            top_features=[FeatureItem(feature=f, role=r, contribution=c) for f, r, c in pred.top_features],
-            model_version=loaded.version,
-        ))
+        out.append({
+            "label": pred.label,
+            "probabilities": pred.probabilities,
+            "lean": pred.lean,
+            "kind": pred.kind,
+            "lexicon_matched": pred.lexicon_matched,
+            "evidence": [{"phrase": e.phrase, "start": e.start, "end": e.end, "role": e.role, "weight": e.weight,
+                          "kind": e.kind} for e in pred.evidence],
+            "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
+            "model_version": version,
+        })
     return out
+
+
+# Up to this many characters the model runs on the event loop itself: a few milliseconds of
+# work, where a hop to the thread pool and back costs as much again and only trades the GIL
+# between threads. Longer work goes to the pool so that health checks keep answering.
+INLINE_CHARS = 16_000
+
+
+async def run_model(fn: Callable[..., T], loaded: LoadedModel, texts: Sequence[str], *args: Any) -> T:
+    """Call ``fn(loaded, texts, *args)`` inline when ``texts`` are short, else in the thread pool."""
+    if sum(len(t) for t in texts) <= INLINE_CHARS:
+        return fn(loaded, texts, *args)
+    return await run_in_threadpool(fn, loaded, texts, *args)
+
+
+def json_response(content: Any) -> Response:
+    """Serialise a result that was built in its response schema's shape, without validating it again."""
+    return Response(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode(),
+                    media_type="application/json")
 
 
 @json_router.post("/classify", response_model=ClassifyResponse, summary="Classify one posting or resume")
 async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep,
-                   metrics: MetricsDep) -> ClassifyResponse:
+                   metrics: MetricsDep) -> Response:
     check_length(body.text, settings)
-    # The model is CPU-bound; run it off the event loop so health checks stay responsive.
-    results = await run_in_threadpool(classify_texts, loaded, [body.text], [body.kind], metrics)
-    return results[0]
+    results = await run_model(classify_texts, loaded, [body.text], [body.kind], metrics)
+    return json_response(results[0])
 
 
 @json_router.post("/classify/batch", response_model=BatchResponse,
                   summary="Classify up to ROLELENS_MAX_BATCH_ITEMS texts, results in input order")
 async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: SettingsDep,
-                         metrics: MetricsDep) -> BatchResponse:
+                         metrics: MetricsDep) -> Response:
     if len(body.items) > settings.max_batch_items:
         raise ApiError(422, "batch_too_large",
                        f"the batch has {len(body.items)} items; the limit is {settings.max_batch_items} "
@@ -94,11 +116,11 @@ async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: Setting
         check_length(item.text, settings, f"items[{i}].text")
     texts = [item.text for item in body.items]
     kinds = [item.kind for item in body.items]
-    results = await run_in_threadpool(classify_texts, loaded, texts, kinds, metrics)
-    return BatchResponse(
-        results=[BatchResult(id=item.id, **r.model_dump()) for item, r in zip(body.items, results)],
-        model_version=loaded.version,
-    )
+    results = await run_model(classify_texts, loaded, texts, kinds, metrics)
+    return json_response({
+        "results": [{"id": item.id, **r} for item, r in zip(body.items, results)],
+        "model_version": loaded.version,
+    })
 
 
 @router.post("/classify/file", response_model=FileClassifyResponse,
@@ -110,7 +132,7 @@ async def classify_file(
     metrics: MetricsDep,
     request: Request,
     kind: Annotated[Kind, Form(description="posting, resume or auto")] = "auto",
-) -> FileClassifyResponse:
+) -> Response:
     data = await file.read(settings.max_file_bytes + 1)
     if len(data) > settings.max_file_bytes:
         raise ApiError(413, "file_too_large",
@@ -132,15 +154,15 @@ async def classify_file(
         code = "invalid_text" if extracted.text.strip() else "empty_text"
         raise ApiError(422, code, f"the text extracted from the file: {err}") from None
     check_length(extracted.text, settings, "the text extracted from the file")
-    result = (await run_in_threadpool(classify_texts, loaded, [extracted.text], [kind], metrics))[0]
-    return FileClassifyResponse(
-        **result.model_dump(),
-        filename=_safe_name(file.filename),
-        media_type=extracted.media_type,
-        pages=extracted.pages,
-        chars_extracted=len(extracted.text),
-        text=extracted.text,
-    )
+    result = (await run_model(classify_texts, loaded, [extracted.text], [kind], metrics))[0]
+    return json_response({
+        **result,
+        "filename": _safe_name(file.filename),
+        "media_type": extracted.media_type,
+        "pages": extracted.pages,
+        "chars_extracted": len(extracted.text),
+        "text": extracted.text,
+    })
 
 
 def _safe_name(name: str | None) -> str | None:

@@ -65,3 +65,17 @@ def test_utf16_text_file_is_read(api, samples):
     sample = samples[2]
     r = api.post("/classify/file", files={"file": ("cv.txt", sample["text"].encode("utf-16"), "text/plain")})
     assert r.status_code == 200 and r.json()["text"] == sample["text"]
+
+
+def test_answers_match_their_documented_schemas(api, samples, make_docx):
+    """Answers are built as plain JSON for speed, so check each against the schema /docs publishes."""
+    from service.schemas import BatchResponse, BatchResult, ClassifyResponse, FileClassifyResponse
+
+    cases = [
+        (ClassifyResponse, api.post("/classify", json={"text": samples[0]["text"]}).json()),
+        (BatchResponse, api.post("/classify/batch", json={"items": [{"text": samples[1]["text"], "id": "x"}]}).json()),
+        (FileClassifyResponse, api.post("/classify/file", files={"file": ("a.docx", make_docx(samples[2]["text"]))}).json()),
+    ]
+    for schema, body in cases:
+        assert schema.model_validate(body, strict=True) and set(body) == set(schema.model_fields)
+    assert set(cases[1][1]["results"][0]) == set(BatchResult.model_fields)
