@@ -62,7 +62,7 @@ def _pdf(page_streams: list[str]) -> bytes:
 
 @pytest.fixture(scope="session")
 def make_pdf():
-    """Build a PDF with a text layer holding ``text`` (one page), or ``pages`` empty pages (a scan)."""
+    """Build a PDF of ``pages`` pages, each with a text layer holding ``text``, or none (a scan)."""
     import textwrap
 
     def build(text: str | None = None, pages: int = 1) -> bytes:
@@ -71,7 +71,7 @@ def make_pdf():
         lines = textwrap.wrap(text, 90)
         escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
         stream = "BT /F1 10 Tf 14 TL 40 760 Td " + " ".join(f"({line}) '" for line in escaped) + " ET"
-        return _pdf([stream])
+        return _pdf([stream] * pages)
 
     return build
 

@@ -225,3 +225,27 @@ def test_no_error_leaks_the_text(api):
     for r in (api.post("/classify", json={"text": secret, "kind": "poem"}),
               api.post("/classify/batch", json={"items": [{"text": secret}] * 5})):
         assert r.status_code == 422 and "Zyxwvut" not in r.text
+
+
+def test_encrypted_pdf_is_422(api, assert_error, make_pdf):
+    """A password-protected PDF is refused with a way to fix it, not read as garbage."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(POSTING))))
+    writer.encrypt(user_password="hunter2", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    assert_error(upload(api, out.getvalue(), "locked.pdf"), 422, "encrypted_pdf", "without a password")
+
+
+def test_slow_file_is_cut_off_with_422(models_dir, assert_error, make_pdf):
+    """Reading a file that takes longer than ROLELENS_FILE_TIMEOUT_SECONDS ends the request with a 422."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    with TestClient(create_app(Settings(model_dir=models_dir, file_timeout_seconds=0.001))) as client:
+        r = upload(client, make_pdf(POSTING * 3, pages=60), "slow.pdf")  # a few hundred ms to read
+        assert_error(r, 422, "file_timeout", "ROLELENS_FILE_TIMEOUT_SECONDS", "paste its text")
+        assert client.post("/classify", json={"text": POSTING}).status_code == 200
