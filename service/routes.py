@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -25,8 +25,6 @@ from service.schemas import (
     check_text,
 )
 from service.settings import Settings
-
-T = TypeVar("T")
 
 
 async def require_json(request: Request) -> None:
@@ -77,19 +75,6 @@ def classify_texts(loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[st
     return out
 
 
-# Up to this many characters the model runs on the event loop itself: a few milliseconds of
-# work, where a hop to the thread pool and back costs as much again and only trades the GIL
-# between threads. Longer work goes to the pool so that health checks keep answering.
-INLINE_CHARS = 16_000
-
-
-async def run_model(fn: Callable[..., T], loaded: LoadedModel, texts: Sequence[str], *args: Any) -> T:
-    """Call ``fn(loaded, texts, *args)`` inline when ``texts`` are short, else in the thread pool."""
-    if sum(len(t) for t in texts) <= INLINE_CHARS:
-        return fn(loaded, texts, *args)
-    return await run_in_threadpool(fn, loaded, texts, *args)
-
-
 def json_response(content: Any) -> Response:
     """Serialise a result that was built in its response schema's shape, without validating it again."""
     return Response(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode(),
@@ -100,7 +85,10 @@ def json_response(content: Any) -> Response:
 async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep,
                    metrics: MetricsDep) -> Response:
     check_length(body.text, settings)
-    results = await run_model(classify_texts, loaded, [body.text], [body.kind], metrics)
+    # Measured with wrk against one uvicorn worker: the thread pool beat running the model on
+    # the event loop in throughput, p99 latency and health-check latency alike, since parts of
+    # the model release the GIL and the loop keeps reading requests meanwhile.
+    results = await run_in_threadpool(classify_texts, loaded, [body.text], [body.kind], metrics)
     return json_response(results[0])
 
 
@@ -116,7 +104,7 @@ async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: Setting
         check_length(item.text, settings, f"items[{i}].text")
     texts = [item.text for item in body.items]
     kinds = [item.kind for item in body.items]
-    results = await run_model(classify_texts, loaded, texts, kinds, metrics)
+    results = await run_in_threadpool(classify_texts, loaded, texts, kinds, metrics)
     return json_response({
         "results": [{"id": item.id, **r} for item, r in zip(body.items, results)],
         "model_version": loaded.version,
@@ -154,7 +142,7 @@ async def classify_file(
         code = "invalid_text" if extracted.text.strip() else "empty_text"
         raise ApiError(422, code, f"the text extracted from the file: {err}") from None
     check_length(extracted.text, settings, "the text extracted from the file")
-    result = (await run_model(classify_texts, loaded, [extracted.text], [kind], metrics))[0]
+    result = (await run_in_threadpool(classify_texts, loaded, [extracted.text], [kind], metrics))[0]
     return json_response({
         **result,
         "filename": _safe_name(file.filename),
