@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 EXAMPLE_BODY = '{"text": "...", "kind": "posting"}'
+UPLOAD_HINT = "send the file as multipart/form-data in a field named 'file' (curl -F file=@resume.pdf)"
 
 
 class ApiError(Exception):
@@ -87,6 +88,8 @@ def from_validation(exc: RequestValidationError) -> ApiError:
         where = field_path(e.get("loc", ()))
         if where == "body" and e.get("type") in ("missing", "model_attributes_type", "dict_type"):
             message = f"expected a JSON object such as {EXAMPLE_BODY}"
+        elif where == "file" and e.get("type") == "missing":
+            message = f"no file was uploaded: {UPLOAD_HINT}"
         details.append({"field": where, "message": message})
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
     if len(details) > 3:
@@ -94,8 +97,10 @@ def from_validation(exc: RequestValidationError) -> ApiError:
     return ApiError(422, "invalid_request", summary, details)
 
 
-def from_http(exc: StarletteHTTPException) -> ApiError:
+def from_http(exc: StarletteHTTPException, content_type: str = "") -> ApiError:
     """Give Starlette's and FastAPI's own HTTP errors our shape and a useful message."""
+    if exc.status_code == 400 and content_type.startswith("multipart/"):
+        return ApiError(400, "malformed_multipart", f"the upload could not be parsed ({exc.detail}): {UPLOAD_HINT}")
     if isinstance(exc.__cause__, UnicodeDecodeError):
         at = exc.__cause__.start
         return ApiError(400, "invalid_utf8",
@@ -127,5 +132,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _render(request, from_http(exc))
+        return _render(request, from_http(exc, request.headers.get("content-type", "").lower()))
 

@@ -119,12 +119,22 @@ def upload(api, data: bytes, name: str = "upload.bin", media: str = "application
 def test_file_missing_is_422(api, assert_error):
     """A multipart request without the file field names the field."""
     r = api.post("/classify/file", data={"kind": "posting"}, files={"other": ("x.txt", b"hi", "text/plain")})
-    assert_error(r, 422, "invalid_request", "file: Field required")
+    assert_error(r, 422, "invalid_request", "file: no file was uploaded", "field named 'file'")
 
 
 def test_file_endpoint_wants_multipart(api, assert_error):
     """JSON sent to /classify/file is refused with a hint to upload a file."""
-    assert_error(api.post("/classify/file", json={"text": POSTING}), 422, "invalid_request", "file")
+    assert_error(api.post("/classify/file", json={"text": POSTING}), 422, "invalid_request", "multipart/form-data")
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data", b"no boundary declared"),
+    ("multipart/form-data; boundary=abc", b"garbage, not parts"),
+])
+def test_malformed_multipart_is_400(api, assert_error, content_type, body):
+    """An upload whose multipart framing is broken is a 400 that shows how to upload a file."""
+    r = api.post("/classify/file", content=body, headers={"content-type": content_type})
+    assert_error(r, 400, "malformed_multipart", "could not be parsed", "curl -F file=@resume.pdf")
 
 
 def test_empty_file_is_422(api, assert_error):
