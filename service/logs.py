@@ -10,8 +10,9 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-# Attributes every LogRecord has; anything else was passed through ``extra=`` and is logged.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has; anything else was passed through ``extra=`` and is logged,
+# except uvicorn's ``color_message``, a copy of the message with terminal colour codes.
+_STANDARD = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime", "taskName", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

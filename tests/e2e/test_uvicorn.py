@@ -28,6 +28,7 @@ def test_logs_are_json_lines_with_request_ids_and_no_text(start_server, models_d
     assert any(r.get("request_id") == rid and r.get("route") == "/classify" for r in records)
     assert any(r.get("msg") == "model loaded" for r in records)
     assert "Zyxwvut" not in log_text
+    assert not any("color_message" in r for r in records)  # uvicorn's terminal-coloured duplicate
 
 
 def test_bad_setting_stops_start_up_naming_the_variable(models_dir):
