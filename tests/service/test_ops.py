@@ -74,3 +74,24 @@ def test_page_is_served_with_its_assets_and_no_cdn(api):
     assert 'src="/static/app.js"' in page.text and "http" not in page.text.replace('http-equiv', '')
     assert 'call("/classify"' in api.get("/static/app.js").text
     assert api.get("/static/app.css").status_code == 200
+
+
+def test_a_bug_becomes_a_500_in_the_error_shape(models_dir, assert_error, caplog):
+    """An exception in a handler is answered in the one error shape with the request id, and logged."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    app = create_app(Settings(model_dir=models_dir))
+
+    async def broken():
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken)
+    with TestClient(app) as client, caplog.at_level(logging.ERROR, logger="rolelens"):
+        r = client.get("/broken")
+        error = assert_error(r, 500, "internal_error", "report the request id")
+        assert "a bug" not in r.text
+        assert any(getattr(rec, "request_id", None) == error["request_id"] for rec in caplog.records)
+        assert 'route="/broken",status="500"' in client.get("/metrics").text
