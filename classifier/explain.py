@@ -7,10 +7,13 @@ offsets into the text exactly as the caller sent it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.\-_][a-z0-9+#]+)*|[^\sa-z0-9]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,20 +30,26 @@ class Evidence:
 
 
 class EvidenceFinder:
-    """Finds lexicon phrases in texts; builds its spaCy pipeline on first use.
+    """Finds lexicon phrases in texts; builds its spaCy matcher on first use.
+
+    Texts are split by one regex (words as the features see them, each punctuation
+    mark a token of its own so that no phrase matches across a comma) and handed to
+    spaCy as ready-made words: its tokenizer would cost more than all the rest of a
+    prediction, and a regex keeps the character offsets of the text as sent.
 
     >>> from classifier.lexicon import LexiconEntry
     >>> finder = EvidenceFinder(Lexicon((LexiconEntry("deploy model", "ml_engineer", 2.0, "duty"),)))
     >>> [(e.phrase, e.start, e.role) for e in finder.find(["We deployed models daily"])[0]]
     [('deployed models', 3, 'ml_engineer')]
+    >>> finder.find(["deploy, model"])
+    [[]]
     """
 
-    def __init__(self, lexicon: Lexicon, batch_size: int = 64):
+    def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
-        self.batch_size = batch_size
-        self._nlp = None
+        self._vocab = None
         self._matcher = None
-        self._entries: dict[int, list[LexiconEntry]] = {}
+        self._entries: dict[int, LexiconEntry] = {}
 
     def _build(self) -> None:
         import spacy
@@ -49,35 +58,50 @@ class EvidenceFinder:
 
         from classifier.features import lemmatise
 
-        nlp = spacy.blank("en")
+        vocab = spacy.blank("en").vocab
         # NORM carries our lemma so that matching folds inflection and spelling.
-        nlp.vocab.lex_attr_getters[NORM] = lambda s: lemmatise(s.lower())
-        matcher = PhraseMatcher(nlp.vocab, attr="NORM")
-        role_entries = [e for e in self.lexicon.entries if e.label != SHARED]
-        for entry, doc in zip(role_entries, nlp.tokenizer.pipe(e.pattern for e in role_entries)):
+        vocab.lex_attr_getters[NORM] = lambda s: lemmatise(s.lower())
+        matcher = PhraseMatcher(vocab, attr="NORM")
+        entries: dict[str, LexiconEntry] = {}
+        for entry in self.lexicon.entries:
             key = f"{entry.label}|{entry.pattern}"
-            self._entries.setdefault(nlp.vocab.strings.add(key), []).append(entry)
-            matcher.add(key, [doc])
-        self._nlp, self._matcher = nlp, matcher
+            if entry.label == SHARED or key in entries:
+                continue
+            entries[key] = entry
+            matcher.add(key, [self._doc(vocab, entry.pattern)[0]])
+        self._entries = {vocab.strings[key]: entry for key, entry in entries.items()}
+        self._vocab, self._matcher = vocab, matcher
+
+    @staticmethod
+    def _doc(vocab, text: str):
+        from spacy.tokens import Doc
+
+        offsets = [m.span() for m in _WORD.finditer(text)]
+        return Doc(vocab, words=[text[a:b] for a, b in offsets]), offsets
 
     def find(self, texts: Iterable[str]) -> list[list[Evidence]]:
-        """Evidence for each text, longest match first where matches overlap, in text order."""
+        """Evidence for each text in text order; where matches overlap, the longest wins."""
         if self._matcher is None:
             self._build()
-        from spacy.util import filter_spans
-
         results = []
-        for doc in self._nlp.tokenizer.pipe(texts, batch_size=self.batch_size):
-            entries: dict[tuple[int, int], list[LexiconEntry]] = {}
+        for text in texts:
+            doc, offsets = self._doc(self._vocab, text)
+            best: dict[tuple[int, int], LexiconEntry] = {}
             for key, start, end in self._matcher(doc):
-                entries.setdefault((start, end), []).extend(self._entries[key])
-            found = []
-            for span in filter_spans([doc[start:end] for start, end in entries]):
+                entry = self._entries[key]
                 # The same phrase may sit in two lexicons: the heavier entry speaks for it.
-                entry = max(entries[(span.start, span.end)], key=lambda e: e.weight)
-                found.append(
-                    Evidence(span.text, span.start_char, span.end_char, entry.label,
-                             entry.weight, entry.kind, entry.pattern)
-                )
+                if (start, end) not in best or entry.weight > best[(start, end)].weight:
+                    best[(start, end)] = entry
+            taken: list[tuple[int, int]] = []
+            used: set[int] = set()
+            for start, end in sorted(best, key=lambda se: (se[0] - se[1], se[0])):
+                if used.isdisjoint(range(start, end)):
+                    taken.append((start, end))
+                    used.update(range(start, end))
+            found = []
+            for start, end in sorted(taken):
+                entry = best[(start, end)]
+                a, b = offsets[start][0], offsets[end - 1][1]
+                found.append(Evidence(text[a:b], a, b, entry.label, entry.weight, entry.kind, entry.pattern))
             results.append(found)
         return results

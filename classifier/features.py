@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 import srsly
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -134,3 +135,34 @@ def make_vectorizer(
         sublinear_tf=True,
         dtype=np.float32,
     )
+
+
+def transform(vectorizer: TfidfVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
+    """What ``vectorizer.transform(texts)`` returns, without its per-call input checks.
+
+    Those checks cost as much as the features of a one-page posting, and the service
+    classifies one posting at a time. Only the configuration ``make_vectorizer`` builds
+    is supported (sublinear TF, IDF, L2 rows).
+    """
+    analyse, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    indptr, indices, counts = [0], [], []
+    for text in texts:
+        row: dict[int, int] = {}
+        for gram in analyse(text):
+            j = vocabulary.get(gram)
+            if j is not None:
+                row[j] = row.get(j, 0) + 1
+        indices.extend(row)
+        counts.extend(row.values())
+        indptr.append(len(indices))
+    data = np.log(np.asarray(counts, dtype=np.float64)) + 1.0
+    data *= vectorizer.idf_[np.asarray(indices, dtype=np.int64)]
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data**2, minlength=len(indptr) - 1))
+    data /= norms[rows]
+    matrix = sp.csr_matrix(
+        (data.astype(vectorizer.dtype), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+        shape=(len(indptr) - 1, len(vocabulary)),
+    )
+    matrix.sort_indices()
+    return matrix

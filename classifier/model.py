@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.explain import Evidence, EvidenceFinder
-from classifier.features import make_vectorizer, phrase_token
+from classifier.features import make_vectorizer, phrase_token, transform
 from classifier.lexicon import Lexicon
 from classifier.text import detect_kind
 
@@ -136,7 +136,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return float(np.log(pos / neg))
 
     def _log_odds(self, features) -> np.ndarray:
-        return self.clf_.decision_function(features) / self.temperature + self.prior_shift_
+        raw = features @ self.clf_.coef_[0] + self.clf_.intercept_[0]
+        return raw / self.temperature + self.prior_shift_
 
     def _proba(self, features) -> np.ndarray:
         p = expit(self._log_odds(features))
@@ -145,12 +146,12 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
         """Log-odds of ``classes_[1]``, after temperature and prior."""
         check_is_fitted(self)
-        return self._log_odds(self.vectorizer_.transform(X))
+        return self._log_odds(transform(self.vectorizer_, X))
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Probability of each class in ``classes_`` order, one row per text."""
         check_is_fitted(self)
-        return self._proba(self.vectorizer_.transform(X))
+        return self._proba(transform(self.vectorizer_, X))
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """The more likely role of each text."""
@@ -170,7 +171,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = list(X)
-        features = self.vectorizer_.transform(X)
+        features = transform(self.vectorizer_, X)
         proba = self._proba(features)
         evidence = self._finder().find(X)
         kinds = list(kinds) if kinds is not None else [None] * len(X)

@@ -28,3 +28,15 @@ def test_compatibility_forms_fold_to_plain_letters():
     """Full-width letters and ligatures give the same features as plain text."""
     analyse = LemmaAnalyzer((1, 1))
     assert analyse("Ｐｙｔｈｏｎ and proﬁling") == analyse("Python and profiling")
+
+
+def test_fast_transform_equals_scikit_learn(model):
+    """The model's own TF-IDF transform gives scikit-learn's numbers, empty and unknown texts included."""
+    import numpy as np
+
+    from classifier.features import transform
+
+    texts = ["", "nothing the model knows", "Deploy models to production; deploy again.", "SQL, A/B tests, Tableau " * 20, ""]
+    ours, theirs = transform(model.vectorizer_, texts), model.vectorizer_.transform(texts)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert np.abs((ours - theirs).toarray()).max() < 1e-6
