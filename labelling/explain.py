@@ -1,0 +1,75 @@
+"""Short explanations for batch output, read off the feature matrix the model already built.
+
+``RoleClassifier.explain`` runs spaCy over every text to give character offsets;
+that costs several times the labelling itself. A labelled file only needs to say
+which lexicon phrases were found and which features weighed most, and both can be
+read from the TF-IDF row of each text, so ``--explain`` costs little more than a
+plain run. A phrase is found when its lemma n-grams are all features of the text:
+exact for phrases no longer than the model's n-grams, and for longer ones every
+consecutive n-gram of the phrase must occur.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classifier.features import LemmaAnalyzer
+from classifier.lexicon import SHARED
+
+
+class BatchExplainer:
+    """Turns rows of a model's feature matrix into ``evidence`` and ``top_features`` strings.
+
+    Parameters
+    ----------
+    model : RoleClassifier
+        A fitted model; its lexicon and vocabulary are read once here.
+    top_k : int
+        How many phrases and features each row reports.
+    """
+
+    def __init__(self, model, top_k: int = 5):
+        self.top_k = top_k
+        self.classes = [str(c) for c in model.classes_]
+        self.names = model.feature_names_
+        self.coef = model.clf_.coef_[0]
+        vocab = model.vectorizer_.vocabulary_
+        n = model.vectorizer_.analyzer.ngram_range[1]
+        lemmas = LemmaAnalyzer((1, 1))
+        # Per phrase, the feature columns that must all be present, and the heaviest entry for it.
+        found: dict[tuple[int, ...], tuple[str, str, float]] = {}
+        for entry in model.lexicon_.entries:
+            if entry.label == SHARED:
+                continue
+            words = lemmas(entry.pattern)
+            grams = [" ".join(words[i : i + n]) for i in range(max(len(words) - n, 0) + 1)]
+            if words and all(g in vocab for g in grams):
+                key = tuple(sorted(vocab[g] for g in grams))
+                if key not in found or found[key][2] < entry.weight:
+                    found[key] = (entry.pattern, entry.label, entry.weight)
+        self._single = {k[0]: v for k, v in found.items() if len(k) == 1}
+        self._multi = [(set(k), v) for k, v in found.items() if len(k) > 1]
+
+    def describe(self, features) -> tuple[list[str], list[str]]:
+        """``evidence`` and ``top_features`` strings for each row of a CSR feature matrix.
+
+        Evidence lists lexicon phrases as ``phrase (role)``, heaviest first; top features
+        list ``feature (role contribution)``, largest contribution first.
+        """
+        evidence, top = [], []
+        indptr, indices, data = features.indptr, features.indices, features.data
+        for i in range(features.shape[0]):
+            cols = indices[indptr[i] : indptr[i + 1]]
+            contrib = data[indptr[i] : indptr[i + 1]] * self.coef[cols]
+            order = np.argsort(-np.abs(contrib))[: self.top_k]
+            top.append("; ".join(
+                f"{self.names[cols[j]]} ({self.classes[int(contrib[j] > 0)]} {abs(contrib[j]):.2f})" for j in order
+            ))
+            present = cols.tolist()
+            hits = [self._single[c] for c in present if c in self._single]
+            if self._multi:
+                present = set(present)
+                hits += [entry for need, entry in self._multi if need <= present]
+            hits.sort(key=lambda e: -e[2])
+            evidence.append("; ".join(f"{phrase} ({role})" for phrase, role, _ in hits[: self.top_k]))
+        return evidence, top

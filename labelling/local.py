@@ -1,0 +1,232 @@
+"""The local engine: stream a file through a pool of worker processes, in order, resumably.
+
+One process reads chunks and appends finished ones; ``workers`` processes, each with
+the model loaded once, label and encode them. At most two chunks per worker are in
+flight, so memory stays flat however large the file is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from labelling import checkpoint
+from labelling.errors import LabelError
+from labelling.progress import Progress
+from labelling.readers import Chunk, file_format, open_reader
+from labelling.scoring import output_columns
+from labelling.worker import ChunkLabeller, ChunkResult, JobSpec, init_worker, label_chunk
+from labelling.writers import encode_chunk, open_sink
+
+
+@dataclass
+class LabelSummary:
+    """What a finished job did."""
+
+    output: Path
+    rows: int
+    labels: dict[str, int]
+    errors: dict[str, int]
+    seconds: float
+    resumed_rows: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> int:
+        return sum(self.errors.values())
+
+    def __str__(self) -> str:
+        rate = (self.rows - self.resumed_rows) / self.seconds if self.seconds else 0.0
+        lines = [f"labelled {self.rows:,} rows into {self.output} in {self.seconds:.1f} s ({rate:,.0f} rows/s)"]
+        if self.resumed_rows:
+            lines[0] += f", {self.resumed_rows:,} of them in an earlier run"
+        lines.append("  labels: " + (", ".join(f"{k} {v:,}" for k, v in sorted(self.labels.items())) or "none"))
+        kinds = ", ".join(f"{k} {v:,}" for k, v in Counter(self.errors).most_common())
+        lines.append(f"  errors: {self.error_rows:,}" + (f" ({kinds})" if kinds else ""))
+        lines += [f"    {e}" for e in self.examples]
+        return "\n".join(lines)
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def label_file(
+    input: str | Path,
+    output: str | Path,
+    *,
+    text_column: str,
+    id_column: str | None = None,
+    model_dir: str | Path = "models",
+    workers: int | None = None,
+    explain: bool = False,
+    resume: bool = False,
+    chunk_rows: int = 2000,
+    encoding: str = "utf-8",
+    prefix: str = "",
+    progress: Progress | None = None,
+    log: Callable[[str], None] | None = None,
+) -> LabelSummary:
+    """Label every row of a CSV or Parquet file and write it, with the appended columns, to ``output``.
+
+    Parameters
+    ----------
+    input, output : path
+        ``.csv``, ``.csv.gz`` or ``.parquet``; the formats may differ.
+    text_column : str
+        The column holding the posting or resume text.
+    id_column : str or None
+        A column that names rows in the summary's examples of errors.
+    model_dir : path
+        A models folder (its current model is used) or one model folder.
+    workers : int or None
+        Processes that label; ``None`` uses every core, ``0`` labels in this process.
+    explain : bool
+        Also write ``evidence`` and ``top_features``.
+    resume : bool
+        Continue an interrupted run of the same job from its last finished chunk.
+    chunk_rows : int
+        Rows per chunk: the unit of work, of memory and of resuming.
+    encoding : str
+        Text encoding of a CSV input.
+    prefix : str
+        Put before each appended column name, for inputs that already have them.
+    progress : Progress or None
+        Where progress goes (by default standard error, live on a terminal).
+    log : callable or None
+        Receives notes such as "resuming after N rows" (by default standard error).
+
+    Returns
+    -------
+    LabelSummary
+        Rows, labels and errors counted, and the time taken.
+
+    Raises
+    ------
+    LabelError
+        Before any row is written, when the job cannot run: a missing column, an unknown
+        format, a resume of a different job.
+    """
+    started = time.monotonic()
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    input, output = Path(input), Path(output)
+    out_format = file_format(output)
+    if output.resolve() == input.resolve():
+        raise LabelError(f"the output {output} is the input: write the labelled rows to another file")
+    if chunk_rows < 1:
+        raise LabelError("--chunk-rows must be at least 1")
+    workers = default_workers() if workers is None else workers
+    if workers < 0:
+        raise LabelError("--workers must be 0 (this process) or more")
+
+    from classifier.persist import load_model, resolve
+
+    model_folder = resolve(model_dir)
+    model, meta = load_model(model_folder)
+    version = str(meta.get("model_version", "unknown"))
+    reader = open_reader(input, chunk_rows, encoding)
+    try:
+        _check_columns(input, reader.columns, text_column, id_column, model.classes_, explain, prefix)
+        spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format,
+                       output.name.lower().endswith(".gz"))
+        identity = checkpoint.job_identity(
+            input, text_column=text_column, explain=explain, prefix=prefix, encoding=encoding,
+            model_version=version, output=str(output.resolve()),
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        workdir = checkpoint.workdir_for(output)
+        state, resumed = checkpoint.start(workdir, identity, resume, log)
+        resumed_rows = state.rows_done
+        reader.skip(state.rows_done)
+        sink = open_sink(output, workdir, out_format, state.position if resumed else None)
+    except BaseException:
+        reader.close()
+        raise
+
+    progress = progress or Progress()
+    progress.begin(reader.fraction_done())
+    labels, errors, examples = Counter(state.labels), Counter(state.errors), []
+    chunks = _numbered(reader, start=state.rows_done)
+    labeller = ChunkLabeller.load(spec) if workers == 0 else None
+    try:
+        for start, result in _in_order(chunks, workers, spec, labeller, header=not resumed):
+            state.position = sink.write(result.data)
+            state.rows_done += result.rows
+            state.chunks_done += 1
+            labels.update(result.labels)
+            errors.update(result.errors)
+            state.labels, state.errors = dict(labels), dict(errors)
+            state.save(workdir)
+            examples += [
+                f"row {start + i + 1:,}{f' ({id_column} {ident})' if id_column else ''}: {message}"
+                for i, ident, message in result.examples
+            ][: 5 - len(examples)]
+            progress.update(state.rows_done, state.rows_done - resumed_rows, reader.fraction_done())
+        if state.chunks_done == 0:
+            # No rows: still write the header (CSV) or the schema (Parquet).
+            empty = reader.schema.empty_table() if hasattr(reader, "schema") else pa.table(
+                {c: pa.array([], pa.string()) for c in reader.columns})
+            labeller = labeller or ChunkLabeller.load(spec)
+            state.position = sink.write(labeller(Chunk(empty, None), header=True).data)
+        sink.finish()
+    finally:
+        progress.close()
+        sink.close()
+        reader.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return LabelSummary(output, state.rows_done, dict(labels), dict(errors),
+                        time.monotonic() - started, resumed_rows, examples)
+
+
+def _check_columns(path, columns, text_column, id_column, classes, explain, prefix) -> None:
+    listed = ", ".join(repr(c) for c in columns)
+    for option, name in (("--text-column", text_column), ("--id-column", id_column)):
+        if name is not None and name not in columns:
+            raise LabelError(f"{path} has no column {name!r}; its columns are {listed}: pass one of them with {option}")
+    clash = sorted(set(columns) & set(output_columns([str(c) for c in classes], explain, prefix)))
+    if clash:
+        raise LabelError(
+            f"{path} already has the column(s) {', '.join(clash)} that labelling adds: "
+            "pass --prefix (e.g. --prefix new_) to name the new columns differently"
+        )
+
+
+def _numbered(chunks: Iterable[Chunk], start: int) -> Iterator[tuple[int, Chunk]]:
+    for chunk in chunks:
+        yield start, chunk
+        start += chunk.table.num_rows
+
+
+def _in_order(
+    chunks: Iterator[tuple[int, Chunk]], workers: int, spec: JobSpec, labeller: ChunkLabeller | None, header: bool
+) -> Iterator[tuple[int, ChunkResult]]:
+    """Label chunks on ``workers`` processes (or in this one), yielding results in input order."""
+    if labeller is not None:
+        for i, (start, chunk) in enumerate(chunks):
+            yield start, labeller(chunk, header and i == 0)
+        return
+    # spawn, not fork: the parent may hold threads (pyarrow), which fork does not copy safely.
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), init_worker, (spec,))
+    pending: deque = deque()
+    try:
+        for i, (start, chunk) in enumerate(chunks):
+            pending.append((start, pool.submit(label_chunk, chunk, header and i == 0)))
+            if len(pending) >= 2 * workers:
+                start, future = pending.popleft()
+                yield start, future.result()
+        while pending:
+            start, future = pending.popleft()
+            yield start, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,138 @@
+"""Scoring one chunk of texts: the columns a labelled file gains, shared by every engine.
+
+The work is done per chunk, not per row: texts are checked with pyarrow compute,
+the valid ones go to the model in one ``predict_proba`` call, and the results are
+scattered back so that every input row gets an output row, labelled or with an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MISSING_TEXT = "missing text: the text column is empty (null) in this row"
+EMPTY_TEXT = "empty text: the text column is empty or only whitespace in this row"
+
+
+def output_columns(classes: Sequence[str], explain: bool = False, prefix: str = "") -> list[str]:
+    """Names of the columns appended to every row, in order.
+
+    >>> output_columns(["data_scientist", "ml_engineer"])
+    ['label', 'p_data_scientist', 'p_ml_engineer', 'lean', 'model_version', 'error']
+    """
+    names = ["label", *(f"p_{c}" for c in classes), "lean", "model_version", "error"]
+    if explain:
+        names += ["evidence", "top_features"]
+    return [prefix + n for n in names]
+
+
+def output_schema(classes: Sequence[str], explain: bool = False, prefix: str = "") -> pa.Schema:
+    """Arrow types of the appended columns (probabilities are float64, the rest strings)."""
+    names = output_columns(classes, explain, prefix)
+    probs = {prefix + f"p_{c}" for c in classes}
+    return pa.schema([(n, pa.float64() if n in probs else pa.string()) for n in names])
+
+
+def text_errors(texts: pa.Array, read_errors: Sequence[str | None] | None = None) -> np.ndarray:
+    """Why each row cannot be labelled (an object array, ``None`` where it can).
+
+    A problem found while reading the row (a ragged line, undecodable bytes) comes
+    first; then a missing (null) text, then a blank one.
+
+    >>> list(text_errors(pa.array(["ok", None, "  "]), [None, None, None]))[0] is None
+    True
+    """
+    errors = np.array(read_errors if read_errors is not None else [None] * len(texts), dtype=object)
+    free = np.equal(errors, None)
+    missing = texts.is_null().to_numpy(zero_copy_only=False)
+    blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), False)
+    blank = blank.to_numpy(zero_copy_only=False)
+    errors[free & missing] = MISSING_TEXT
+    errors[free & ~missing & blank] = EMPTY_TEXT
+    return errors
+
+
+def as_text_array(values: Any) -> pa.Array:
+    """A chunk's text column as an arrow string array; numbers and other values are not texts."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else pa.array(values, from_pandas=True)
+    if pa.types.is_null(array.type):
+        return array.cast(pa.string())
+    if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
+        return array.cast(pa.string())
+    if not pa.types.is_string(array.type):
+        raise TypeError(f"the text column holds {array.type} values, not text")
+    return array
+
+
+class Scorer:
+    """Labels chunks of texts with a loaded model.
+
+    Parameters
+    ----------
+    model : RoleClassifier
+        A fitted model.
+    model_version : str
+        Written on every row, so a labelled file says which model labelled it.
+    explain : bool
+        Also fill ``evidence`` and ``top_features`` (see :mod:`labelling.explain`).
+    prefix : str
+        Put before every appended column name.
+    """
+
+    def __init__(self, model, model_version: str, explain: bool = False, prefix: str = ""):
+        self.model = model
+        self.model_version = model_version
+        self.explain = explain
+        self.prefix = prefix
+        self.classes = [str(c) for c in model.classes_]
+        self.schema = output_schema(self.classes, explain, prefix)
+        self._explainer = None
+
+    def score(self, texts: Any, read_errors: Sequence[str | None] | None = None) -> pa.Table:
+        """The appended columns for one chunk, one row per text, in the same order."""
+        texts = as_text_array(texts)
+        n = len(texts)
+        errors = text_errors(texts, read_errors)
+        ok = np.equal(errors, None)
+        idx = np.flatnonzero(ok)
+        proba = np.full((n, len(self.classes)), np.nan)
+        labels = np.full(n, None, dtype=object)
+        leans = np.full(n, None, dtype=object)
+        evidence = top = None
+        if len(idx):
+            valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
+            if self.explain:
+                features = self.model.vectorizer_.transform(valid)
+                proba[idx] = self.model.clf_.predict_proba(features)
+                evidence, top = self._explain_rows(features, n, idx)
+            else:
+                proba[idx] = self.model.predict_proba(valid)
+            best = proba[idx].argmax(axis=1)
+            labels[idx] = np.asarray(self.classes, dtype=object)[best]
+            leans[idx] = [self.model.lean_of(float(p)) for p in proba[idx, best]]
+        columns = [pa.array(labels, pa.string())]
+        columns += [pa.array(proba[:, j], pa.float64(), mask=~ok) for j in range(len(self.classes))]
+        columns += [
+            pa.array(leans, pa.string()),
+            pa.array(np.full(n, self.model_version, dtype=object), pa.string()),
+            pa.array(errors, pa.string()),
+        ]
+        if self.explain:
+            empty = np.full(n, None, dtype=object)
+            columns += [pa.array(evidence if evidence is not None else empty, pa.string()),
+                        pa.array(top if top is not None else empty, pa.string())]
+        return pa.Table.from_arrays(columns, schema=self.schema)
+
+    def _explain_rows(self, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from labelling.explain import BatchExplainer
+
+        if self._explainer is None:
+            self._explainer = BatchExplainer(self.model)
+        evidence = np.full(n, None, dtype=object)
+        top = np.full(n, None, dtype=object)
+        evidence[idx], top[idx] = self._explainer.describe(features)
+        return evidence, top
