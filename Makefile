@@ -13,7 +13,7 @@ TEXT_COL ?= text
 LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test eval clean FORCE
+.PHONY: help setup train serve test eval label clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,6 +37,11 @@ train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1
 
 serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000
 	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(PY) -m service
+
+# ARGS passes more options to `rolelens label`, e.g. ARGS="--explain --workers 2".
+label: $(VENV)/.installed $(MODEL) ## label a CSV or Parquet file: make label IN=jobs.csv OUT=labelled.csv [TEXT_COL=text] [ARGS=...]
+	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make label IN=input.csv OUT=output.csv [TEXT_COL=column] [ARGS='--explain']"; exit 2; }
+	$(VENV)/bin/rolelens label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
 
 test: $(VENV)/.installed ## run the whole test suite
 	$(PY) -m pytest

@@ -1,0 +1,1 @@
+"""RoleLens command line: `rolelens label|classify|train|serve|eval`."""

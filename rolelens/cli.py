@@ -1,0 +1,190 @@
+"""``rolelens``: label files, classify a text, train, serve and evaluate from one command.
+
+Each subcommand imports what it needs only when it runs, so ``rolelens --help`` is
+quick and ``rolelens label`` never loads the web service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+MODEL_DIR_HELP = "a models folder (its current model is used) or one model folder (default: $ROLELENS_MODEL_DIR or models)"
+
+
+def _default_model_dir() -> str:
+    return os.environ.get("ROLELENS_MODEL_DIR", "models")
+
+
+def _size(text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    text = text.strip().lower().removesuffix("b")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="rolelens", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    label = sub.add_parser(
+        "label", help="label every row of a CSV or Parquet file",
+        description="Label every row of a CSV (.csv, .csv.gz) or Parquet (.parquet) file. The output keeps "
+        "every input column and the row order, and adds label, p_<role>, lean, model_version and error.",
+    )
+    label.add_argument("input", type=Path, help="the file to label")
+    label.add_argument("-o", "--output", type=Path, required=True, help="where to write the labelled file")
+    label.add_argument("--text-column", required=True, help="the column that holds the posting or resume text")
+    label.add_argument("--id-column", help="a column that names rows in the error examples of the summary")
+    label.add_argument("--explain", action="store_true", help="also write evidence and top_features columns")
+    label.add_argument("--workers", type=int, help="processes that label (default: every core; 0: this process)")
+    label.add_argument("--resume", action="store_true", help="continue an interrupted run of the same job")
+    label.add_argument("--model-dir", default=None, help=MODEL_DIR_HELP)
+    label.add_argument("--chunk-rows", type=int, default=2000, help="rows per chunk (default: 2000)")
+    label.add_argument("--encoding", default="utf-8", help="text encoding of a CSV input (default: utf-8)")
+    label.add_argument("--prefix", default="", help="put before each added column name, e.g. new_")
+    label.add_argument("--log-every", type=float, default=None,
+                       help="seconds between progress lines when not on a terminal (default: 10)")
+    label.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local processes (default) or a Dask cluster")
+    label.add_argument("--scheduler", help="dask: address of the scheduler, e.g. tcp://host:8786 "
+                       "(default: start a local cluster)")
+    label.add_argument("--single-file", action="store_true",
+                       help="dask: write one file instead of a folder of part files")
+    label.add_argument("--blocksize", type=_size, default=_size("64MB"),
+                       help="dask: bytes of CSV per partition, e.g. 64MB; 0 reads each file whole (default: 64MB)")
+
+    classify = sub.add_parser("classify", help="classify one text given as an argument, or - for standard input")
+    classify.add_argument("text", help="the posting or resume text, or - to read it from standard input")
+    classify.add_argument("--kind", choices=("auto", "posting", "resume"), default="auto")
+    classify.add_argument("--model-dir", default=None, help=MODEL_DIR_HELP)
+    classify.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    serve = sub.add_parser("serve", help="serve the HTTP API (settings from ROLELENS_* variables)")
+    serve.add_argument("--host", help="address to listen on (default: $ROLELENS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: $ROLELENS_PORT or 8000)")
+    serve.add_argument("--model-dir", default=None, help=MODEL_DIR_HELP)
+
+    for name, what in (("train", "train a model from data/ (options: rolelens train --help)"),
+                       ("eval", "evaluate a saved model (options: rolelens eval --help)")):
+        sub.add_parser(name, help=what, add_help=False)  # listed here, parsed by the module it runs
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; returns the exit status (0 done, 1 failed, 2 bad input, 130 interrupted)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from classifier.persist import ModelLoadError
+    from labelling.errors import LabelError
+
+    try:
+        if argv and argv[0] in ("train", "eval"):
+            return {"train": _train, "eval": _eval}[argv[0]](argv[1:])
+        args = build_parser().parse_args(argv)
+        return {"label": _label, "classify": _classify, "serve": _serve}[args.command](args)
+    except (LabelError, ModelLoadError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _label(args: argparse.Namespace) -> int:
+    from labelling.progress import Progress
+
+    model_dir = args.model_dir or _default_model_dir()
+    if args.engine == "dask":
+        from labelling.dask_engine import label_with_dask
+
+        if args.resume:
+            print("error: --resume works with the local engine; a Dask job is rerun whole", file=sys.stderr)
+            return 2
+        summary = label_with_dask(
+            args.input, args.output, text_column=args.text_column, id_column=args.id_column,
+            model_dir=model_dir, scheduler=args.scheduler, workers=args.workers, explain=args.explain,
+            single_file=args.single_file, blocksize=args.blocksize or None, encoding=args.encoding,
+            prefix=args.prefix,
+        )
+        print(summary)
+        return 0
+    from labelling.checkpoint import workdir_for
+    from labelling.local import label_file
+
+    try:
+        summary = label_file(
+            args.input, args.output, text_column=args.text_column, id_column=args.id_column,
+            model_dir=model_dir, workers=args.workers, explain=args.explain, resume=args.resume,
+            chunk_rows=args.chunk_rows, encoding=args.encoding, prefix=args.prefix,
+            progress=Progress(every=args.log_every),
+        )
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished chunks are kept in {workdir_for(args.output)}; "
+              "run the same command with --resume to continue", file=sys.stderr)
+        return 130
+    print(summary)
+    return 0
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from classifier.persist import load_model
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        print("error: the text is empty: pass the posting or resume text, or - to read it from standard input",
+              file=sys.stderr)
+        return 2
+    model, meta = load_model(args.model_dir or _default_model_dir())
+    pred = model.explain([text], kinds=[args.kind])[0]
+    if args.json:
+        print(json.dumps({
+            "label": pred.label, "probabilities": pred.probabilities, "lean": pred.lean, "kind": pred.kind,
+            "evidence": [{"phrase": e.phrase, "start": e.start, "end": e.end, "role": e.role,
+                          "weight": e.weight, "kind": e.kind} for e in pred.evidence],
+            "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
+            "model_version": meta.get("model_version"),
+        }, indent=2))
+        return 0
+    p = pred.probabilities[pred.label]
+    print(f"{pred.label} ({pred.lean} lean, p={p:.2f}; read as a {pred.kind})")
+    if pred.evidence:
+        print("evidence: " + "; ".join(f"{e.phrase} ({e.role})" for e in pred.evidence))
+    else:
+        print("evidence: no lexicon phrase found; the label rests on the model's features alone")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("model_dir", args.model_dir)) if v}
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def _train(argv: list[str]) -> int:
+    from training.train import main as train_main
+
+    return train_main(argv)
+
+
+def _eval(argv: list[str]) -> int:
+    try:
+        from training.evaluate import main as evaluate_main
+    except ModuleNotFoundError as err:
+        if err.name != "training.evaluate":
+            raise
+        print("error: evaluation is not available in this version of RoleLens (no training.evaluate module)",
+              file=sys.stderr)
+        return 1
+    return evaluate_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

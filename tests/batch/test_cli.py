@@ -1,0 +1,101 @@
+"""The rolelens command line: label, classify, and delegation to train, serve and eval."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import types
+
+import pandas as pd
+import pytest
+
+from rolelens.cli import main
+
+
+def test_label_command_writes_the_file_and_prints_a_summary(tmp_path, jobs_csv, models_dir, capsys):
+    """`rolelens label` labels the file and ends with rows, labels, errors and time."""
+    code = main(["label", str(jobs_csv), "-o", str(tmp_path / "out.parquet"), "--text-column", "text",
+                 "--id-column", "id", "--workers", "0", "--model-dir", str(models_dir)])
+    assert code == 0
+    assert len(pd.read_parquet(tmp_path / "out.parquet")) == 30
+    out = capsys.readouterr().out
+    assert "labelled 30 rows" in out and "labels: data_scientist" in out and "errors: 0" in out
+
+
+def test_label_command_reports_a_missing_column_and_fails(tmp_path, jobs_csv, models_dir, capsys):
+    """A wrong text column exits with status 2 and a message naming the columns there are."""
+    code = main(["label", str(jobs_csv), "-o", str(tmp_path / "out.csv"), "--text-column", "body",
+                 "--model-dir", str(models_dir)])
+    assert code == 2
+    assert "no column 'body'" in capsys.readouterr().err and not (tmp_path / "out.csv").exists()
+
+
+def test_label_without_a_model_says_to_train(tmp_path, jobs_csv, capsys):
+    """Labelling with no trained model exits 2 and says to run make train."""
+    code = main(["label", str(jobs_csv), "-o", str(tmp_path / "o.csv"), "--text-column", "text",
+                 "--model-dir", str(tmp_path / "nothing")])
+    assert code == 2 and "make train" in capsys.readouterr().err
+
+
+def test_classify_a_text_and_standard_input(models_dir, samples, capsys, monkeypatch):
+    """`rolelens classify TEXT` and `rolelens classify -` print the role of the text."""
+    assert main(["classify", samples[0]["text"], "--model-dir", str(models_dir)]) == 0
+    assert capsys.readouterr().out.startswith(samples[0]["label"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(samples[3]["text"]))
+    assert main(["classify", "-", "--json", "--model-dir", str(models_dir)]) == 0
+    assert f'"label": "{samples[3]["label"]}"' in capsys.readouterr().out
+
+
+def test_classify_refuses_empty_text(models_dir, capsys, monkeypatch):
+    """Empty standard input is an error with a hint, not a guess."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("  \n"))
+    assert main(["classify", "-", "--model-dir", str(models_dir)]) == 2
+    assert "empty" in capsys.readouterr().err
+
+
+def test_train_and_eval_pass_their_arguments_on(monkeypatch):
+    """`rolelens train ...` and `rolelens eval ...` hand every argument to the training modules."""
+    seen = {}
+    import training.train
+
+    monkeypatch.setattr(training.train, "main", lambda argv: seen.setdefault("train", argv) and 0)
+    fake = types.ModuleType("training.evaluate")
+    fake.main = lambda argv: seen.setdefault("eval", argv) and 0
+    monkeypatch.setitem(sys.modules, "training.evaluate", fake)
+    assert main(["train", "--n-per-role", "10", "--seed", "3"]) == 0
+    assert main(["eval", "--help"]) == 0
+    assert seen == {"train": ["--n-per-role", "10", "--seed", "3"], "eval": ["--help"]}
+
+
+def test_eval_without_the_evaluation_module_says_so(monkeypatch, capsys):
+    """Where training.evaluate is missing, `rolelens eval` says evaluation is not available."""
+    monkeypatch.setitem(sys.modules, "training.evaluate", None)
+    assert main(["eval"]) == 1
+    assert "evaluation is not available" in capsys.readouterr().err
+
+
+def test_serve_builds_the_app_from_settings_and_options(monkeypatch, models_dir):
+    """`rolelens serve --port N` runs uvicorn on the service app with those settings."""
+    import uvicorn
+
+    calls = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.update(app=app, **kw))
+    assert main(["serve", "--port", "8123", "--model-dir", str(models_dir)]) == 0
+    assert calls["port"] == 8123 and calls["host"] == "127.0.0.1"
+    assert calls["app"].state.settings.model_dir == models_dir
+
+
+@pytest.mark.e2e
+def test_label_as_a_process_logs_progress_lines_and_the_summary(tmp_path, jobs_csv, models_dir):
+    """Run as a real process (not a terminal): progress is plain log lines, the summary is on stdout."""
+    run = subprocess.run(
+        [sys.executable, "-m", "rolelens", "label", str(jobs_csv), "-o", str(tmp_path / "out.csv"),
+         "--text-column", "text", "--workers", "1", "--chunk-rows", "10", "--log-every", "0",
+         "--model-dir", str(models_dir)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "labelling: 30 rows," in run.stderr and "\r" not in run.stderr
+    assert run.stdout.startswith("labelled 30 rows")
