@@ -1,0 +1,119 @@
+"""The Dask engine against a real scheduler and two workers on 127.0.0.1: the same output as the local engine."""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from labelling import label_file
+from labelling.progress import Progress
+
+from .conftest import write_csv
+
+pytestmark = pytest.mark.e2e
+dd = pytest.importorskip("dask.dataframe")  # the dev extra installs it; a plain install may not
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """A `dask scheduler` and two `dask worker` processes, stopped after the tests."""
+    from distributed import Client
+
+    dask_cli = str(Path(sys.executable).with_name("dask"))
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("dask-logs")
+    common = dict(stdout=open(logs / "out.log", "wb"), stderr=subprocess.STDOUT, cwd=logs)
+    procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], **common)]
+    try:
+        for _ in range(2):
+            procs.append(subprocess.Popen([dask_cli, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                           "--no-dashboard", "--host", "127.0.0.1"], **common))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with Client(address, timeout=5) as client:
+                    client.wait_for_workers(2, timeout=max(deadline - time.monotonic(), 1))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"dask cluster did not start in 60 s: {(logs / 'out.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@pytest.fixture()
+def flat_rows(rows):
+    """Rows whose texts have no line breaks (a CSV is split into blocks at line ends), with gaps."""
+    out = [{**r, "text": r["text"].replace("\n", " ")} for r in rows]
+    out[3]["text"] = ""  # a missing value
+    out[5]["title"] = ""
+    return out
+
+
+def local_output(src, dst, models_dir):
+    label_file(src, dst, text_column="text", model_dir=models_dir, workers=0, log=lambda _m: None,
+               progress=Progress(io.StringIO(), tty=False))
+    return pd.read_csv(dst, keep_default_na=False) if str(dst).endswith(".csv") else pd.read_parquet(dst)
+
+
+def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, models_dir):
+    """Through a real cluster, in several partitions, with a ragged line: the same rows as the local engine."""
+    from labelling.dask_engine import label_with_dask
+
+    src = write_csv(tmp_path / "jobs.csv", flat_rows)
+    with open(src, "a") as f:
+        f.write("9999,ragged,too,many,fields\n")
+    summary = label_with_dask(src, tmp_path / "dask.csv", text_column="text", model_dir=models_dir,
+                              scheduler=scheduler, single_file=True, blocksize=2000, log=lambda _m: None)
+    expected = local_output(src, tmp_path / "local.csv", models_dir)
+    got = pd.read_csv(tmp_path / "dask.csv", keep_default_na=False)
+    assert summary.rows == len(expected) == 31
+    assert summary.errors == {"empty text": 1, "ragged line": 1}
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_dask_writes_a_folder_of_parquet_parts(scheduler, tmp_path, flat_rows, models_dir):
+    """Without --single-file the workers write part files that read back as the local engine's rows."""
+    from labelling.dask_engine import label_with_dask
+
+    src = write_csv(tmp_path / "jobs.csv", flat_rows)
+    label_with_dask(src, tmp_path / "out.parquet", text_column="text", model_dir=models_dir,
+                    scheduler=scheduler, blocksize=3000, log=lambda _m: None)
+    parts = sorted((tmp_path / "out.parquet").glob("*.parquet"))
+    assert len(parts) > 1
+    got = dd.read_parquet(tmp_path / "out.parquet").compute().reset_index(drop=True)
+    expected = local_output(src, tmp_path / "local.parquet", models_dir)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_empty_partition_keeps_its_columns(models_dir):
+    """A partition with no rows gives no rows and every labelling column, as the meta says."""
+    from labelling.dask_engine import label_partition
+    from labelling.worker import JobSpec
+
+    empty = pd.DataFrame({"id": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
+    out = label_partition(empty, JobSpec(str(models_dir), "text"), from_csv=True)
+    assert len(out) == 0 and list(out.columns)[:3] == ["id", "text", "label"] and "error" in out.columns
