@@ -6,6 +6,7 @@ the parent only reads, appends and reports.
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -81,8 +82,13 @@ _LABELLER: ChunkLabeller | None = None
 
 
 def init_worker(spec: JobSpec) -> None:
-    """Pool initializer: load the model once for this process."""
+    """Pool initializer: load the model once for this process.
+
+    Ctrl-C is left to the parent, which stops handing out chunks and keeps what is
+    finished for ``--resume``; a worker killed mid-chunk would break the pool instead.
+    """
     global _LABELLER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _LABELLER = ChunkLabeller.load(spec)
 
 

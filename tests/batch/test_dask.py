@@ -36,7 +36,8 @@ def scheduler(tmp_path_factory):
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path_factory.mktemp("dask-logs")
-    common = dict(stdout=open(logs / "out.log", "wb"), stderr=subprocess.STDOUT, cwd=logs)
+    log = open(logs / "out.log", "wb")
+    common = dict(stdout=log, stderr=subprocess.STDOUT, cwd=logs)
     procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                "--no-dashboard"], **common)]
     try:
@@ -62,6 +63,7 @@ def scheduler(tmp_path_factory):
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+        log.close()
 
 
 @pytest.fixture()
