@@ -153,6 +153,11 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self._proba(transform(self.vectorizer_, X))
 
+    def predict_proba_features(self, features) -> np.ndarray:
+        """``predict_proba`` of rows already made by ``vectorizer_.transform`` (reused by batch explain)."""
+        check_is_fitted(self)
+        return self._proba(features)
+
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """The more likely role of each text."""
         proba = self.predict_proba(X)

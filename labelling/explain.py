@@ -4,16 +4,15 @@
 that costs several times the labelling itself. A labelled file only needs to say
 which lexicon phrases were found and which features weighed most, and both can be
 read from the TF-IDF row of each text, so ``--explain`` costs little more than a
-plain run. A phrase is found when its lemma n-grams are all features of the text:
-exact for phrases no longer than the model's n-grams, and for longer ones every
-consecutive n-gram of the phrase must occur.
+plain run. A phrase is found when its longest n-grams, as the model's analyzer
+makes them, are all features of the text: exact for phrases no longer than the
+model's n-grams; for longer ones every consecutive n-gram of the phrase must occur.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from classifier.features import LemmaAnalyzer
 from classifier.lexicon import SHARED
 
 
@@ -32,19 +31,21 @@ class BatchExplainer:
         self.top_k = top_k
         self.classes = [str(c) for c in model.classes_]
         self.names = model.feature_names_
-        self.coef = model.clf_.coef_[0]
+        # Contributions as the model's own explain reports them: log-odds after its temperature.
+        self.coef = model.clf_.coef_[0] / getattr(model, "temperature", 1.0)
         vocab = model.vectorizer_.vocabulary_
-        n = model.vectorizer_.analyzer.ngram_range[1]
-        lemmas = LemmaAnalyzer((1, 1))
-        # Per phrase, the feature columns that must all be present, and the heaviest entry for it.
+        analyse = model.vectorizer_.build_analyzer()
+        # Per phrase, the feature columns that must all be present (its longest n-grams, as the
+        # model's analyzer makes them), and the heaviest lexicon entry for it.
         found: dict[tuple[int, ...], tuple[str, str, float]] = {}
         for entry in model.lexicon_.entries:
             if entry.label == SHARED:
                 continue
-            words = lemmas(entry.pattern)
-            grams = [" ".join(words[i : i + n]) for i in range(max(len(words) - n, 0) + 1)]
-            if words and all(g in vocab for g in grams):
-                key = tuple(sorted(vocab[g] for g in grams))
+            grams = analyse(entry.pattern)
+            longest = max((g.count(" ") for g in grams), default=0)
+            grams = [g for g in grams if g.count(" ") == longest]
+            if grams and all(g in vocab for g in grams):
+                key = tuple(sorted({vocab[g] for g in grams}))
                 if key not in found or found[key][2] < entry.weight:
                     found[key] = (entry.pattern, entry.label, entry.weight)
         self._single = {k[0]: v for k, v in found.items() if len(k) == 1}

@@ -107,7 +107,7 @@ class Scorer:
             valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
             if self.explain:
                 features = self.model.vectorizer_.transform(valid)
-                proba[idx] = self.model.clf_.predict_proba(features)
+                proba[idx] = self.model.predict_proba_features(features)
                 evidence, top = self._explain_rows(features, n, idx)
             else:
                 proba[idx] = self.model.predict_proba(valid)

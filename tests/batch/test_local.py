@@ -192,8 +192,8 @@ def test_resume_refuses_a_different_job(tmp_path, jobs_csv, rows, models_dir):
         run(jobs_csv, out, models_dir, resume=True)
 
 
-def test_explain_adds_evidence_and_top_features(tmp_path, models_dir):
-    """--explain names the lexicon phrases found and the features that weighed most."""
+def test_explain_adds_evidence_and_top_features(tmp_path, models_dir, model):
+    """--explain names the lexicon phrases found and the features that weighed most, same probabilities."""
     src = tmp_path / "in.csv"
     write_csv(src, [{"text": "You will deploy models to production on Kubernetes and build CI/CD pipelines."},
                     {"text": "  "}])
@@ -203,6 +203,8 @@ def test_explain_adds_evidence_and_top_features(tmp_path, models_dir):
     assert "(ml_engineer)" in out["evidence"][0] and "kubernetes" in out["evidence"][0].lower()
     assert "ml_engineer" in out["top_features"][0]
     assert out["evidence"][1] == "" and out["error"][1].startswith("empty text")
+    expected = model.predict_proba([out["text"][0]])[0]
+    assert abs(float(out["p_" + str(model.classes_[1])][0]) - expected[1]) < 1e-9
 
 
 def test_progress_writes_plain_lines_when_not_on_a_terminal(tmp_path, jobs_csv, models_dir):
