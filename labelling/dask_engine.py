@@ -24,9 +24,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from labelling.errors import LabelError
-from labelling.local import LabelSummary, _check_columns
-from labelling.readers import _fit, file_format, text_columns
-from labelling.scoring import Scorer
+from labelling.local import LabelSummary
+from labelling.readers import file_format, fit_fields, text_columns
+from labelling.scoring import Scorer, check_columns
 from labelling.worker import JobSpec
 from labelling.writers import merge_parquet
 
@@ -40,7 +40,7 @@ class _FoldExtraFields:
         self.width = width
 
     def __call__(self, fields: list[str]) -> list[str]:
-        row = _fit(fields, self.width)
+        row = fit_fields(fields, self.width)
         row[-1] = f"{RAGGED}{len(fields)}\x00{row[-1]}"
         return row
 
@@ -156,7 +156,7 @@ def _label_with_dask(input, output, text_column, id_column, model_dir, scheduler
     else:
         frame = dd.read_parquet(str(input))
     columns = list(frame.columns)
-    _check_columns(input, columns, text_column, id_column, model.classes_, explain, prefix)
+    check_columns(input, columns, text_column, id_column, model.classes_, explain, prefix)
     spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format)
     meta = label_partition(frame._meta, spec, in_format == "csv", encoding)
     labelled = frame.map_partitions(label_partition, spec, in_format == "csv", encoding, meta=meta)

@@ -24,9 +24,9 @@ from labelling import checkpoint
 from labelling.errors import LabelError
 from labelling.progress import Progress
 from labelling.readers import Chunk, file_format, open_reader
-from labelling.scoring import output_columns
+from labelling.scoring import check_columns
 from labelling.worker import ChunkLabeller, ChunkResult, JobSpec, init_worker, label_chunk
-from labelling.writers import encode_chunk, open_sink
+from labelling.writers import open_sink
 
 
 @dataclass
@@ -137,7 +137,7 @@ def label_file(
     version = str(meta.get("model_version", "unknown"))
     reader = open_reader(input, chunk_rows, encoding)
     try:
-        _check_columns(input, reader.columns, text_column, id_column, model.classes_, explain, prefix)
+        check_columns(input, reader.columns, text_column, id_column, model.classes_, explain, prefix)
         spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format,
                        output.name.lower().endswith(".gz"))
         identity = checkpoint.job_identity(
@@ -187,19 +187,6 @@ def label_file(
     shutil.rmtree(workdir, ignore_errors=True)
     return LabelSummary(output, state.rows_done, dict(labels), dict(errors),
                         time.monotonic() - started, resumed_rows, examples)
-
-
-def _check_columns(path, columns, text_column, id_column, classes, explain, prefix) -> None:
-    listed = ", ".join(repr(c) for c in columns)
-    for option, name in (("--text-column", text_column), ("--id-column", id_column)):
-        if name is not None and name not in columns:
-            raise LabelError(f"{path} has no column {name!r}; its columns are {listed}: pass one of them with {option}")
-    clash = sorted(set(columns) & set(output_columns([str(c) for c in classes], explain, prefix)))
-    if clash:
-        raise LabelError(
-            f"{path} already has the column(s) {', '.join(clash)} that labelling adds: "
-            "pass --prefix (e.g. --prefix new_) to name the new columns differently"
-        )
 
 
 def _numbered(chunks: Iterable[Chunk], start: int) -> Iterator[tuple[int, Chunk]]:

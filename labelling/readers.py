@@ -134,7 +134,7 @@ class CsvReader:
             for i, row in enumerate(rows):
                 if len(row) != width:
                     errors[i] = f"ragged line: {len(row)} fields where the header has {width}"
-                    rows[i] = _fit(row, width)
+                    rows[i] = fit_fields(row, width)
         columns = list(zip(*rows)) or [()] * width
         arrays, errors = text_columns(self.columns, columns, errors, self.encoding)
         return Chunk(pa.Table.from_arrays(arrays, names=self.columns), errors)
@@ -143,8 +143,13 @@ class CsvReader:
         self._raw.close()
 
 
-def _fit(row: list[str], width: int) -> list[str]:
-    # Keep every value: pad a short row, fold the extra fields of a long one into its last column.
+def fit_fields(row: list[str], width: int) -> list[str]:
+    """A ragged row made ``width`` long, keeping every value: a short row is padded with empty
+    fields, the extra fields of a long one are joined with commas into its last column.
+
+    >>> fit_fields(["1", "a"], 3), fit_fields(["1", "a", "b", "c"], 3)
+    (['1', 'a', ''], ['1', 'a', 'b,c'])
+    """
     if len(row) < width:
         return row + [""] * (width - len(row))
     return row[: width - 1] + [",".join(row[width - 1 :])]

@@ -14,6 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from labelling.errors import LabelError
+
 MISSING_TEXT = "missing text: the text column is empty (null) in this row"
 EMPTY_TEXT = "empty text: the text column is empty or only whitespace in this row"
 
@@ -35,6 +37,21 @@ def output_schema(classes: Sequence[str], explain: bool = False, prefix: str = "
     names = output_columns(classes, explain, prefix)
     probs = {prefix + f"p_{c}" for c in classes}
     return pa.schema([(n, pa.float64() if n in probs else pa.string()) for n in names])
+
+
+def check_columns(path, columns: Sequence[str], text_column: str, id_column: str | None,
+                  classes: Sequence[str], explain: bool, prefix: str) -> None:
+    """Stop before any work when a named column is missing or an added column exists already."""
+    listed = ", ".join(repr(c) for c in columns)
+    for option, name in (("--text-column", text_column), ("--id-column", id_column)):
+        if name is not None and name not in columns:
+            raise LabelError(f"{path} has no column {name!r}; its columns are {listed}: pass one of them with {option}")
+    clash = sorted(set(columns) & set(output_columns([str(c) for c in classes], explain, prefix)))
+    if clash:
+        raise LabelError(
+            f"{path} already has the column(s) {', '.join(clash)} that labelling adds: "
+            "pass --prefix (e.g. --prefix new_) to name the new columns differently"
+        )
 
 
 def text_errors(texts: pa.Array, read_errors: Sequence[str | None] | None = None) -> np.ndarray:

@@ -29,7 +29,8 @@ def _size(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="rolelens", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="rolelens", description="Label files, classify a text, train, serve and evaluate RoleLens models.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     label = sub.add_parser(

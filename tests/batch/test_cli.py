@@ -99,3 +99,38 @@ def test_label_as_a_process_logs_progress_lines_and_the_summary(tmp_path, jobs_c
     assert run.returncode == 0, run.stderr
     assert "labelling: 30 rows," in run.stderr and "\r" not in run.stderr
     assert run.stdout.startswith("labelled 30 rows")
+
+
+@pytest.mark.e2e
+def test_ctrl_c_keeps_finished_chunks_and_resume_finishes_the_job(tmp_path, rows, models_dir):
+    """SIGINT stops a real run with status 130 and no output file; --resume then writes every row once."""
+    import json
+    import signal
+    import time
+
+    from labelling.checkpoint import STATE_FILE, workdir_for
+
+    from .conftest import write_csv
+
+    src = write_csv(tmp_path / "many.csv", [{**r, "id": f"{n}-{r['id']}"} for n in range(40) for r in rows])
+    out = tmp_path / "out.csv"
+    cmd = [sys.executable, "-m", "rolelens", "label", str(src), "-o", str(out), "--text-column", "text",
+           "--workers", "1", "--chunk-rows", "20", "--model-dir", str(models_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state = workdir_for(out) / STATE_FILE
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if state.exists() and json.loads(state.read_text())["rows_done"] > 0:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and not out.exists()
+    done = json.loads(state.read_text())["rows_done"]
+    assert 0 < done < 1200
+    rerun = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{done:,} of them in an earlier run" in rerun.stdout
+    labelled = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert labelled["id"].tolist() == [f"{n}-{r['id']}" for n in range(40) for r in rows]
