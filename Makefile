@@ -39,7 +39,8 @@ serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve t
 	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(PY) -m service
 
 # ARGS passes more options to `rolelens label`, e.g. ARGS="--explain --workers 2".
-label: $(VENV)/.installed $(MODEL) ## label a CSV or Parquet file: make label IN=jobs.csv OUT=labelled.csv [TEXT_COL=text] [ARGS=...]
+# Without IN it only prints how to call it (no training first).
+label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: make label IN=jobs.csv OUT=labelled.csv [TEXT_COL=text] [ARGS=...]
 	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make label IN=input.csv OUT=output.csv [TEXT_COL=column] [ARGS='--explain']"; exit 2; }
 	$(VENV)/bin/rolelens label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
 

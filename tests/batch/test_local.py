@@ -214,3 +214,16 @@ def test_progress_writes_plain_lines_when_not_on_a_terminal(tmp_path, jobs_csv, 
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3 and lines[-1].startswith("labelling: 30 rows,")
     assert "rows/s" in lines[-1] and "ETA" in lines[-1] and "\r" not in stream.getvalue()
+
+
+def test_progress_redraws_one_line_on_a_terminal():
+    """On a terminal, progress redraws a single line in place and ends it before the summary."""
+    stream = io.StringIO()
+    progress = Progress(stream, every=0, tty=True)
+    progress.begin()
+    progress.update(100, 100, 0.25)
+    progress.update(200, 200, 0.5)
+    progress.close()
+    text = stream.getvalue()
+    assert text.count("\r") == 2 and text.count("\n") == 1 and text.endswith("\n")
+    assert "200 rows" in text.split("\r")[-1] and "50% read" in text
