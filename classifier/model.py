@@ -154,7 +154,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return self._proba(transform(self.vectorizer_, X))
 
     def predict_proba_features(self, features) -> np.ndarray:
-        """``predict_proba`` of rows already made by ``vectorizer_.transform`` (reused by batch explain)."""
+        """``predict_proba`` of feature rows already made from texts (batch explain reuses them)."""
         check_is_fitted(self)
         return self._proba(features)
 

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classifier.features import transform
 from labelling.errors import LabelError
 
 MISSING_TEXT = "missing text: the text column is empty (null) in this row"
@@ -123,7 +124,7 @@ class Scorer:
         if len(idx):
             valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
             if self.explain:
-                features = self.model.vectorizer_.transform(valid)
+                features = transform(self.model.vectorizer_, valid)
                 proba[idx] = self.model.predict_proba_features(features)
                 evidence, top = self._explain_rows(features, n, idx)
             else:
