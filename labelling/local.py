@@ -204,7 +204,7 @@ def _in_order(
             yield start, labeller(chunk, header and i == 0)
         return
     # spawn, not fork: the parent may hold threads (pyarrow), which fork does not copy safely.
-    pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), init_worker, (spec,))
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), init_worker, (spec, os.getpid()))
     pending: deque = deque()
     try:
         for i, (start, chunk) in enumerate(chunks):

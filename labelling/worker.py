@@ -6,7 +6,10 @@ the parent only reads, appends and reports.
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -81,7 +84,7 @@ class ChunkLabeller:
 _LABELLER: ChunkLabeller | None = None
 
 
-def init_worker(spec: JobSpec) -> None:
+def init_worker(spec: JobSpec, parent: int) -> None:
     """Pool initializer: load the model once for this process.
 
     Ctrl-C is left to the parent, which stops handing out chunks and keeps what is
@@ -89,7 +92,16 @@ def init_worker(spec: JobSpec) -> None:
     """
     global _LABELLER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _LABELLER = ChunkLabeller.load(spec)
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A worker whose parent was killed (kill -9, out of memory) would otherwise wait for ever
+    # on a full result pipe, holding its memory.
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def label_chunk(chunk: Chunk, header: bool) -> ChunkResult:

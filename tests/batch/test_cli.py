@@ -134,3 +134,45 @@ def test_ctrl_c_keeps_finished_chunks_and_resume_finishes_the_job(tmp_path, rows
     assert f"{done:,} of them in an earlier run" in rerun.stdout
     labelled = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert labelled["id"].tolist() == [f"{n}-{r['id']}" for n in range(40) for r in rows]
+
+
+@pytest.mark.e2e
+def test_workers_exit_when_the_labelling_process_is_killed(tmp_path, rows, models_dir):
+    """kill -9 of a running job leaves no worker process behind holding memory."""
+    import signal
+    import time
+
+    from .conftest import write_csv
+
+    src = write_csv(tmp_path / "many.csv", rows * 40)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rolelens", "label", str(src), "-o", str(tmp_path / "out.csv"), "--text-column",
+         "text", "--workers", "2", "--chunk-rows", "20", "--model-dir", str(models_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    def children() -> list[int]:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                if entry.isdigit() and int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                    found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+        return found
+
+    deadline = time.monotonic() + 60
+    while len(children()) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    workers = children()
+    assert len(workers) >= 2
+    time.sleep(1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and
+                 open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not alive
