@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+ROLELENS := $(VENV)/bin/rolelens
 MODELS ?= models
 MODEL := $(MODELS)/current/metadata.json
 # Labelled real postings, for evaluation only (never trained on).
@@ -13,7 +14,7 @@ TEXT_COL ?= text
 LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test eval label clean FORCE
+.PHONY: help setup train serve test eval label lint clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,27 +30,33 @@ setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tool
 
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED),FORCE) | $(VENV)/.installed
-	$(PY) -m training --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
+	$(ROLELENS) train --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
 		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)")
 
 train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
 
 serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000
-	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(PY) -m service
+	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(ROLELENS) serve
 
 # ARGS passes more options to `rolelens label`, e.g. ARGS="--explain --workers 2".
 # Without IN it only prints how to call it (no training first).
 label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: make label IN=jobs.csv OUT=labelled.csv [TEXT_COL=text] [ARGS=...]
 	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make label IN=input.csv OUT=output.csv [TEXT_COL=column] [ARGS='--explain']"; exit 2; }
-	$(VENV)/bin/rolelens label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
+	$(ROLELENS) label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
 
 test: $(VENV)/.installed ## run the whole test suite
 	$(PY) -m pytest
 
 eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT_COL=text LABEL_COL=label]
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval DATA=path/to.csv (../shared/eval/dev.csv is used when present)"; exit 2; }
-	$(PY) -m training.evaluate "$(DATA)" --model $(MODELS) --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+	$(ROLELENS) eval "$(DATA)" --model $(MODELS) --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+
+PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
+
+lint: $(VENV)/.installed ## check style and common mistakes with ruff (ruff format fixes layout)
+	$(VENV)/bin/ruff check $(PACKAGES)
+	$(VENV)/bin/ruff format --check $(PACKAGES)
 
 clean: ## remove trained models, caches and the virtual environment
 	rm -rf $(MODELS) $(VENV) .pytest_cache *.egg-info

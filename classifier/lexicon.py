@@ -50,7 +50,7 @@ class Lexicon:
     entries: tuple[LexiconEntry, ...]
 
     @classmethod
-    def from_dir(cls, path: str | Path) -> "Lexicon":
+    def from_dir(cls, path: str | Path) -> Lexicon:
         """Read every ``*.jsonl`` file of ``path``; raise LexiconError naming file and line."""
         folder = Path(path)
         files = sorted(folder.glob("*.jsonl"))
@@ -77,9 +77,7 @@ class Lexicon:
 
     def sha256(self) -> str:
         """A hash of the content, stable under file layout and whitespace."""
-        canonical = json.dumps(
-            sorted((e.pattern, e.label, e.weight, e.kind) for e in self.entries)
-        ).encode()
+        canonical = json.dumps(sorted((e.pattern, e.label, e.weight, e.kind) for e in self.entries)).encode()
         return hashlib.sha256(canonical).hexdigest()
 
 

@@ -17,7 +17,6 @@ from classifier.lexicon import Lexicon
 from classifier.text import detect_kind
 
 
-
 @dataclass(frozen=True)
 class Prediction:
     """What the model says about one text, and why."""
@@ -90,7 +89,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.temperature = temperature
         self.vocabulary = vocabulary
 
-    def fit(self, X: Sequence[str], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> "RoleClassifier":
+    def fit(self, X: Sequence[str], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> RoleClassifier:
         """Learn from texts ``X`` and role labels ``y`` (weighted by ``sample_weight``); returns ``self``."""
         if not 0.5 <= self.moderate_at <= self.strong_at <= 1.0:
             raise ValueError("need 0.5 <= moderate_at <= strong_at <= 1")
@@ -189,8 +188,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             contrib = row.data * coef[row.indices] / self.temperature
             order = np.argsort(-np.abs(contrib))[: self.top_k]
             top = [
-                (str(names[row.indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j]))
-                for j in order
+                (str(names[row.indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j])) for j in order
             ]
             kind = kinds[i] if kinds[i] not in (None, "auto") else detect_kind(text)
             out.append(

@@ -13,7 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def save_model(model: Any, models_dir: str | Path, metadata: dict[str, Any] | No
     try:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
         sha = file_sha256(tmp / MODEL_FILE)
-        created = datetime.now(timezone.utc)
+        created = datetime.now(UTC)
         version = f"{created:%Y%m%d-%H%M%S}-{sha[:8]}"
         meta = {
             "format": FORMAT,
@@ -113,7 +113,9 @@ def read_metadata(folder: str | Path) -> dict[str, Any]:
     try:
         meta = json.loads(meta_path.read_text())
     except FileNotFoundError:
-        raise ModelLoadError(f"{meta_path} is missing: this folder was not written by RoleLens training; {RETRAIN}") from None
+        raise ModelLoadError(
+            f"{meta_path} is missing: this folder was not written by RoleLens training; {RETRAIN}"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ModelLoadError(f"{meta_path} is not valid JSON: {RETRAIN}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:

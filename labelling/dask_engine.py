@@ -66,7 +66,7 @@ def label_partition(frame, spec: JobSpec, from_csv: bool, encoding: str = "utf-8
         errors = [None] * len(frame)
         for i, value in enumerate(last):
             if isinstance(value, str) and value.startswith(RAGGED):
-                fields, _, last[i] = value[len(RAGGED):].partition("\x00")
+                fields, _, last[i] = value[len(RAGGED) :].partition("\x00")
                 errors[i] = f"ragged line: {fields} fields where the header has {width}"
         for i in range(len(frame)):
             present = sum(col[i] is not None for col in columns)
@@ -121,12 +121,38 @@ def label_with_dask(
     with dask.config.set({"dataframe.convert-string": False}), warnings.catch_warnings():
         # Writing and counting in one compute shares the labelling; dask warns that it mixes graph kinds.
         warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
-        return _label_with_dask(input, output, text_column, id_column, model_dir, scheduler, workers, explain,
-                                single_file, blocksize, encoding, prefix, log)
+        return _label_with_dask(
+            input,
+            output,
+            text_column,
+            id_column,
+            model_dir,
+            scheduler,
+            workers,
+            explain,
+            single_file,
+            blocksize,
+            encoding,
+            prefix,
+            log,
+        )
 
 
-def _label_with_dask(input, output, text_column, id_column, model_dir, scheduler, workers, explain,
-                     single_file, blocksize, encoding, prefix, log) -> LabelSummary:
+def _label_with_dask(
+    input,
+    output,
+    text_column,
+    id_column,
+    model_dir,
+    scheduler,
+    workers,
+    explain,
+    single_file,
+    blocksize,
+    encoding,
+    prefix,
+    log,
+) -> LabelSummary:
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -149,9 +175,16 @@ def _label_with_dask(input, output, text_column, id_column, model_dir, scheduler
         header = CsvReader(input, 1, encoding)
         header.close()
         frame = dd.read_csv(
-            str(input), blocksize=None if gz_in else blocksize, dtype=object, keep_default_na=False,
-            na_filter=False, engine="python", on_bad_lines=_FoldExtraFields(len(header.columns)),
-            encoding=encoding, encoding_errors="surrogateescape", compression="gzip" if gz_in else None,
+            str(input),
+            blocksize=None if gz_in else blocksize,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            engine="python",
+            on_bad_lines=_FoldExtraFields(len(header.columns)),
+            encoding=encoding,
+            encoding_errors="surrogateescape",
+            compression="gzip" if gz_in else None,
         )
     else:
         frame = dd.read_parquet(str(input))
@@ -170,11 +203,16 @@ def _label_with_dask(input, output, text_column, id_column, model_dir, scheduler
     if out_format == "parquet":
         write = labelled.to_parquet(str(parts), write_index=False, compute=False)
     elif single_file:
-        write = labelled.to_csv(str(tmp), single_file=True, index=False, compute=False,
-                                compression="gzip" if gz_out else None)
+        write = labelled.to_csv(
+            str(tmp), single_file=True, index=False, compute=False, compression="gzip" if gz_out else None
+        )
     else:
-        write = labelled.to_csv(str(tmp / ("part-*.csv.gz" if gz_out else "part-*.csv")), index=False,
-                                compute=False, compression="gzip" if gz_out else None)
+        write = labelled.to_csv(
+            str(tmp / ("part-*.csv.gz" if gz_out else "part-*.csv")),
+            index=False,
+            compute=False,
+            compression="gzip" if gz_out else None,
+        )
     label_col, error_col = prefix + "label", prefix + "error"
     import pandas as pd
 
@@ -208,11 +246,13 @@ def _partition_counts(frame, label_col: str, error_col: str):
     import pandas as pd
 
     errors = frame[error_col].dropna().map(lambda m: m.split(":")[0])
-    return pd.concat([
-        pd.Series({"rows": len(frame)}, dtype="int64"),
-        frame[label_col].dropna().value_counts().rename(lambda k: f"label:{k}").astype("int64"),
-        errors.value_counts().rename(lambda k: f"error:{k}").astype("int64"),
-    ])
+    return pd.concat(
+        [
+            pd.Series({"rows": len(frame)}, dtype="int64"),
+            frame[label_col].dropna().value_counts().rename(lambda k: f"label:{k}").astype("int64"),
+            errors.value_counts().rename(lambda k: f"error:{k}").astype("int64"),
+        ]
+    )
 
 
 def _part_number(path: Path) -> int:

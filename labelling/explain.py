@@ -63,9 +63,11 @@ class BatchExplainer:
             cols = indices[indptr[i] : indptr[i + 1]]
             contrib = data[indptr[i] : indptr[i + 1]] * self.coef[cols]
             order = np.argsort(-np.abs(contrib))[: self.top_k]
-            top.append("; ".join(
-                f"{self.names[cols[j]]} ({self.classes[int(contrib[j] > 0)]} {abs(contrib[j]):.2f})" for j in order
-            ))
+            top.append(
+                "; ".join(
+                    f"{self.names[cols[j]]} ({self.classes[int(contrib[j] > 0)]} {abs(contrib[j]):.2f})" for j in order
+                )
+            )
             present = cols.tolist()
             hits = [self._single[c] for c in present if c in self._single]
             if self._multi:

@@ -138,11 +138,17 @@ def label_file(
     reader = open_reader(input, chunk_rows, encoding)
     try:
         check_columns(input, reader.columns, text_column, id_column, model.classes_, explain, prefix)
-        spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format,
-                       output.name.lower().endswith(".gz"))
+        spec = JobSpec(
+            str(model_folder), text_column, id_column, explain, prefix, out_format, output.name.lower().endswith(".gz")
+        )
         identity = checkpoint.job_identity(
-            input, text_column=text_column, explain=explain, prefix=prefix, encoding=encoding,
-            model_version=version, output=str(output.resolve()),
+            input,
+            text_column=text_column,
+            explain=explain,
+            prefix=prefix,
+            encoding=encoding,
+            model_version=version,
+            output=str(output.resolve()),
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         workdir = checkpoint.workdir_for(output)
@@ -175,8 +181,11 @@ def label_file(
             progress.update(state.rows_done, state.rows_done - resumed_rows, reader.fraction_done())
         if state.chunks_done == 0:
             # No rows: still write the header (CSV) or the schema (Parquet).
-            empty = reader.schema.empty_table() if hasattr(reader, "schema") else pa.table(
-                {c: pa.array([], pa.string()) for c in reader.columns})
+            empty = (
+                reader.schema.empty_table()
+                if hasattr(reader, "schema")
+                else pa.table({c: pa.array([], pa.string()) for c in reader.columns})
+            )
             labeller = labeller or ChunkLabeller.load(spec)
             state.position = sink.write(labeller(Chunk(empty, None), header=True).data)
         sink.finish()
@@ -185,8 +194,9 @@ def label_file(
         sink.close()
         reader.close()
     shutil.rmtree(workdir, ignore_errors=True)
-    return LabelSummary(output, state.rows_done, dict(labels), dict(errors),
-                        time.monotonic() - started, resumed_rows, examples)
+    return LabelSummary(
+        output, state.rows_done, dict(labels), dict(errors), time.monotonic() - started, resumed_rows, examples
+    )
 
 
 def _numbered(chunks: Iterable[Chunk], start: int) -> Iterator[tuple[int, Chunk]]:

@@ -42,9 +42,7 @@ def file_format(path: str | Path) -> str:
         return "csv"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
-    raise LabelError(
-        f"cannot tell the format of {path} from its name: use a file ending in .csv, .csv.gz or .parquet"
-    )
+    raise LabelError(f"cannot tell the format of {path} from its name: use a file ending in .csv, .csv.gz or .parquet")
 
 
 @dataclass
@@ -107,9 +105,7 @@ class CsvReader:
         try:
             rows = list(itertools.islice(self._rows, n))
         except csv.Error as err:
-            raise LabelError(
-                f"{self.path} line {self._rows.line_num}: {err}; a quote is probably not closed"
-            ) from None
+            raise LabelError(f"{self.path} line {self._rows.line_num}: {err}; a quote is probably not closed") from None
         except (EOFError, gzip.BadGzipFile) as err:
             raise LabelError(f"{self.path} is not a complete gzip file ({err})") from None
         done = len(rows) < n

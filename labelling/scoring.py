@@ -40,8 +40,15 @@ def output_schema(classes: Sequence[str], explain: bool = False, prefix: str = "
     return pa.schema([(n, pa.float64() if n in probs else pa.string()) for n in names])
 
 
-def check_columns(path, columns: Sequence[str], text_column: str, id_column: str | None,
-                  classes: Sequence[str], explain: bool, prefix: str) -> None:
+def check_columns(
+    path,
+    columns: Sequence[str],
+    text_column: str,
+    id_column: str | None,
+    classes: Sequence[str],
+    explain: bool,
+    prefix: str,
+) -> None:
     """Stop before any work when a named column is missing or an added column exists already."""
     listed = ", ".join(repr(c) for c in columns)
     for option, name in (("--text-column", text_column), ("--id-column", id_column)):
@@ -141,8 +148,10 @@ class Scorer:
         ]
         if self.explain:
             empty = np.full(n, None, dtype=object)
-            columns += [pa.array(evidence if evidence is not None else empty, pa.string()),
-                        pa.array(top if top is not None else empty, pa.string())]
+            columns += [
+                pa.array(evidence if evidence is not None else empty, pa.string()),
+                pa.array(top if top is not None else empty, pa.string()),
+            ]
         return pa.Table.from_arrays(columns, schema=self.schema)
 
     def _explain_rows(self, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

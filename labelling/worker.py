@@ -55,7 +55,7 @@ class ChunkLabeller:
         self.scorer = scorer
 
     @classmethod
-    def load(cls, spec: JobSpec) -> "ChunkLabeller":
+    def load(cls, spec: JobSpec) -> ChunkLabeller:
         """Load the model of ``spec`` (checked as the service checks it) and build the labeller."""
         from classifier.persist import load_model
 
@@ -65,12 +65,12 @@ class ChunkLabeller:
     def __call__(self, chunk: Chunk, header: bool) -> ChunkResult:
         spec, table = self.spec, chunk.table
         scores = self.scorer.score(table.column(spec.text_column), chunk.read_errors)
-        out = pa.Table.from_arrays(
-            [*table.columns, *scores.columns], schema=pa.schema([*table.schema, *scores.schema])
-        )
+        out = pa.Table.from_arrays([*table.columns, *scores.columns], schema=pa.schema([*table.schema, *scores.schema]))
         result = ChunkResult(encode_chunk(out, spec.out_format, spec.gz, header), table.num_rows)
         label, error = scores.column(spec.prefix + "label"), scores.column(spec.prefix + "error")
-        result.labels.update({str(v["values"]): int(v["counts"]) for v in pc.value_counts(label.drop_null()).to_pylist()})
+        result.labels.update(
+            {str(v["values"]): int(v["counts"]) for v in pc.value_counts(label.drop_null()).to_pylist()}
+        )
         if error.null_count < len(error):
             messages = error.to_pylist()
             result.errors.update(m.split(":")[0] for m in messages if m)

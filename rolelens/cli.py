@@ -12,7 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-MODEL_DIR_HELP = "a models folder (its current model is used) or one model folder (default: $ROLELENS_MODEL_DIR or models)"
+MODEL_DIR_HELP = (
+    "a models folder (its current model is used) or one model folder (default: $ROLELENS_MODEL_DIR or models)"
+)
 
 
 def _default_model_dir() -> str:
@@ -30,11 +32,13 @@ def _size(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
-        prog="rolelens", description="Label files, classify a text, train, serve and evaluate RoleLens models.")
+        prog="rolelens", description="Label files, classify a text, train, serve and evaluate RoleLens models."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     label = sub.add_parser(
-        "label", help="label every row of a CSV or Parquet file",
+        "label",
+        help="label every row of a CSV or Parquet file",
         description="Label every row of a CSV (.csv, .csv.gz) or Parquet (.parquet) file. The output keeps "
         "every input column and the row order, and adds label, p_<role>, lean, model_version and error.",
     )
@@ -49,16 +53,27 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--chunk-rows", type=int, default=2000, help="rows per chunk (default: 2000)")
     label.add_argument("--encoding", default="utf-8", help="text encoding of a CSV input (default: utf-8)")
     label.add_argument("--prefix", default="", help="put before each added column name, e.g. new_")
-    label.add_argument("--log-every", type=float, default=None,
-                       help="seconds between progress lines when not on a terminal (default: 10)")
-    label.add_argument("--engine", choices=("local", "dask"), default="local",
-                       help="local processes (default) or a Dask cluster")
-    label.add_argument("--scheduler", help="dask: address of the scheduler, e.g. tcp://host:8786 "
-                       "(default: start a local cluster)")
-    label.add_argument("--single-file", action="store_true",
-                       help="dask: write one file instead of a folder of part files")
-    label.add_argument("--blocksize", type=_size, default=_size("64MB"),
-                       help="dask: bytes of CSV per partition, e.g. 64MB; 0 reads each file whole (default: 64MB)")
+    label.add_argument(
+        "--log-every",
+        type=float,
+        default=None,
+        help="seconds between progress lines when not on a terminal (default: 10)",
+    )
+    label.add_argument(
+        "--engine", choices=("local", "dask"), default="local", help="local processes (default) or a Dask cluster"
+    )
+    label.add_argument(
+        "--scheduler", help="dask: address of the scheduler, e.g. tcp://host:8786 (default: start a local cluster)"
+    )
+    label.add_argument(
+        "--single-file", action="store_true", help="dask: write one file instead of a folder of part files"
+    )
+    label.add_argument(
+        "--blocksize",
+        type=_size,
+        default=_size("64MB"),
+        help="dask: bytes of CSV per partition, e.g. 64MB; 0 reads each file whole (default: 64MB)",
+    )
 
     classify = sub.add_parser("classify", help="classify one text given as an argument, or - for standard input")
     classify.add_argument("text", help="the posting or resume text, or - to read it from standard input")
@@ -71,8 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: $ROLELENS_PORT or 8000)")
     serve.add_argument("--model-dir", default=None, help=MODEL_DIR_HELP)
 
-    for name, what in (("train", "train a model from data/ (options: rolelens train --help)"),
-                       ("eval", "evaluate a saved model (options: rolelens eval --help)")):
+    for name, what in (
+        ("train", "train a model from data/ (options: rolelens train --help)"),
+        ("eval", "evaluate a saved model (options: rolelens eval --help)"),
+    ):
         sub.add_parser(name, help=what, add_help=False)  # listed here, parsed by the module it runs
     return parser
 
@@ -104,9 +121,17 @@ def _label(args: argparse.Namespace) -> int:
             print("error: --resume works with the local engine; a Dask job is rerun whole", file=sys.stderr)
             return 2
         summary = label_with_dask(
-            args.input, args.output, text_column=args.text_column, id_column=args.id_column,
-            model_dir=model_dir, scheduler=args.scheduler, workers=args.workers, explain=args.explain,
-            single_file=args.single_file, blocksize=args.blocksize or None, encoding=args.encoding,
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            id_column=args.id_column,
+            model_dir=model_dir,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            explain=args.explain,
+            single_file=args.single_file,
+            blocksize=args.blocksize or None,
+            encoding=args.encoding,
             prefix=args.prefix,
         )
         print(summary)
@@ -116,14 +141,25 @@ def _label(args: argparse.Namespace) -> int:
 
     try:
         summary = label_file(
-            args.input, args.output, text_column=args.text_column, id_column=args.id_column,
-            model_dir=model_dir, workers=args.workers, explain=args.explain, resume=args.resume,
-            chunk_rows=args.chunk_rows, encoding=args.encoding, prefix=args.prefix,
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            id_column=args.id_column,
+            model_dir=model_dir,
+            workers=args.workers,
+            explain=args.explain,
+            resume=args.resume,
+            chunk_rows=args.chunk_rows,
+            encoding=args.encoding,
+            prefix=args.prefix,
             progress=Progress(every=args.log_every),
         )
     except KeyboardInterrupt:
-        print(f"\ninterrupted: finished chunks are kept in {workdir_for(args.output)}; "
-              "run the same command with --resume to continue", file=sys.stderr)
+        print(
+            f"\ninterrupted: finished chunks are kept in {workdir_for(args.output)}; "
+            "run the same command with --resume to continue",
+            file=sys.stderr,
+        )
         return 130
     print(summary)
     return 0
@@ -134,19 +170,38 @@ def _classify(args: argparse.Namespace) -> int:
 
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
-        print("error: the text is empty: pass the posting or resume text, or - to read it from standard input",
-              file=sys.stderr)
+        print(
+            "error: the text is empty: pass the posting or resume text, or - to read it from standard input",
+            file=sys.stderr,
+        )
         return 2
     model, meta = load_model(args.model_dir or _default_model_dir())
     pred = model.explain([text], kinds=[args.kind])[0]
     if args.json:
-        print(json.dumps({
-            "label": pred.label, "probabilities": pred.probabilities, "lean": pred.lean, "kind": pred.kind,
-            "evidence": [{"phrase": e.phrase, "start": e.start, "end": e.end, "role": e.role,
-                          "weight": e.weight, "kind": e.kind} for e in pred.evidence],
-            "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
-            "model_version": meta.get("model_version"),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "label": pred.label,
+                    "probabilities": pred.probabilities,
+                    "lean": pred.lean,
+                    "kind": pred.kind,
+                    "evidence": [
+                        {
+                            "phrase": e.phrase,
+                            "start": e.start,
+                            "end": e.end,
+                            "role": e.role,
+                            "weight": e.weight,
+                            "kind": e.kind,
+                        }
+                        for e in pred.evidence
+                    ],
+                    "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
+                    "model_version": meta.get("model_version"),
+                },
+                indent=2,
+            )
+        )
         return 0
     p = pred.probabilities[pred.label]
     print(f"{pred.label} ({pred.lean} lean, p={p:.2f}; read as a {pred.kind})")
@@ -181,8 +236,10 @@ def _eval(argv: list[str]) -> int:
     except ModuleNotFoundError as err:
         if err.name != "training.evaluate":
             raise
-        print("error: evaluation is not available in this version of RoleLens (no training.evaluate module)",
-              file=sys.stderr)
+        print(
+            "error: evaluation is not available in this version of RoleLens (no training.evaluate module)",
+            file=sys.stderr,
+        )
         return 1
     return evaluate_main(argv)
 

@@ -17,22 +17,25 @@ log = logging.getLogger("rolelens")
 async def require_admin(request: Request, settings: SettingsDep) -> None:
     """Let the request through only with ``Authorization: Bearer <ROLELENS_ADMIN_TOKEN>``."""
     if settings.admin_token is None:
-        raise ApiError(403, "admin_disabled",
-                       "admin endpoints are disabled: set ROLELENS_ADMIN_TOKEN and restart to enable them")
+        raise ApiError(
+            403, "admin_disabled", "admin endpoints are disabled: set ROLELENS_ADMIN_TOKEN and restart to enable them"
+        )
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     expected = settings.admin_token.get_secret_value()
     # Constant-time comparison; the same answer for a missing, malformed or wrong token.
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise ApiError(401, "unauthorized", "a valid bearer token is required",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(401, "unauthorized", "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
 
 router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
 
 
-@router.post("/reload", response_model=ReloadResponse,
-             summary="Load the newest trained model and swap it in; requests in flight finish on the old one",
-             responses={409: {"description": "the newest model was refused; the old one keeps serving"}})
+@router.post(
+    "/reload",
+    response_model=ReloadResponse,
+    summary="Load the newest trained model and swap it in; requests in flight finish on the old one",
+    responses={409: {"description": "the newest model was refused; the old one keeps serving"}},
+)
 async def reload(slot: SlotDep, settings: SettingsDep, metrics: MetricsDep) -> ReloadResponse:
     serving = slot.current.version
     try:
@@ -41,12 +44,15 @@ async def reload(slot: SlotDep, settings: SettingsDep, metrics: MetricsDep) -> R
         metrics.reloads.labels("refused").inc()
         reason = str(err) or type(err).__name__
         log.warning("model reload refused", extra={"reason": reason, "serving": serving})
-        raise ApiError(409, "model_refused",
-                       f"the newest model was refused and {serving} keeps serving: {reason}") from None
+        raise ApiError(
+            409, "model_refused", f"the newest model was refused and {serving} keeps serving: {reason}"
+        ) from None
     metrics.reloads.labels("swapped" if done.swapped else "unchanged").inc()
     if done.swapped:
         metrics.serving(done.model_version)
-        log.info("model reloaded", extra={"previous_version": done.previous_version,
-                                          "model_version": done.model_version})
-    return ReloadResponse(swapped=done.swapped, previous_version=done.previous_version,
-                          model_version=done.model_version)
+        log.info(
+            "model reloaded", extra={"previous_version": done.previous_version, "model_version": done.model_version}
+        )
+    return ReloadResponse(
+        swapped=done.swapped, previous_version=done.previous_version, model_version=done.model_version
+    )

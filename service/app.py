@@ -48,8 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.page_html = web.page_html()
     install_error_handlers(app)
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes,
-                       mounts=("/static",))
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes, mounts=("/static",))
     for module in (routes, ops, admin, web):
         app.include_router(module.router)
     app.include_router(routes.json_router)

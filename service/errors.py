@@ -40,11 +40,19 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_body(status: int, code: str, message: str, request_id: str | None,
-               details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, code: str, message: str, request_id: str | None, details: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """The JSON error object shared by handlers and middleware."""
-    return {"error": {"status": status, "code": code, "message": message,
-                      "request_id": request_id, "details": details or []}}
+    return {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": message,
+            "request_id": request_id,
+            "details": details or [],
+        }
+    }
 
 
 def _request_id(request: Request) -> str | None:
@@ -79,9 +87,12 @@ def from_validation(exc: RequestValidationError) -> ApiError:
             loc = e.get("loc", ())
             pos = loc[1] if len(loc) > 1 else "?"
             reason = (e.get("ctx") or {}).get("error", "JSON decode error")
-            return ApiError(400, "malformed_json",
-                            f"the body is not valid JSON ({reason}, character {pos}): send a JSON object "
-                            f"such as {EXAMPLE_BODY} with Content-Type: application/json")
+            return ApiError(
+                400,
+                "malformed_json",
+                f"the body is not valid JSON ({reason}, character {pos}): send a JSON object "
+                f"such as {EXAMPLE_BODY} with Content-Type: application/json",
+            )
     details = []
     for e in errors:
         message = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
@@ -103,14 +114,16 @@ def from_http(exc: StarletteHTTPException, content_type: str = "") -> ApiError:
         return ApiError(400, "malformed_multipart", f"the upload could not be parsed ({exc.detail}): {UPLOAD_HINT}")
     if isinstance(exc.__cause__, UnicodeDecodeError):
         at = exc.__cause__.start
-        return ApiError(400, "invalid_utf8",
-                        f"the body is not valid UTF-8 (bad byte at offset {at}): encode the text as UTF-8")
+        return ApiError(
+            400, "invalid_utf8", f"the body is not valid UTF-8 (bad byte at offset {at}): encode the text as UTF-8"
+        )
     status = exc.status_code
     if status == 404:
         return ApiError(404, "not_found", "no such endpoint: see /docs for the API")
     if status == 405:
-        return ApiError(405, "method_not_allowed", "this endpoint does not take that method: see /docs",
-                        headers=exc.headers)
+        return ApiError(
+            405, "method_not_allowed", "this endpoint does not take that method: see /docs", headers=exc.headers
+        )
     code = {400: "bad_request", 401: "unauthorized", 413: "body_too_large"}.get(status, f"http_{status}")
     return ApiError(status, code, str(exc.detail), headers=exc.headers)
 
@@ -133,4 +146,3 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _render(request, from_http(exc, request.headers.get("content-type", "").lower()))
-

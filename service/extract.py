@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 from service.errors import ApiError
 
-PDF, DOCX, TEXT = "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/plain"
+PDF, DOCX, TEXT = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "text/plain",
+)
 ACCEPTED = "PDF, DOCX or UTF-8 plain text"
 
 # First bytes of formats people upload by mistake, and what to tell them.
@@ -69,14 +73,16 @@ def _plain(data: bytes) -> Extracted:
     else:
         encoding = "utf-8-sig"
         if b"\x00" in data[:4096]:
-            raise ApiError(415, "unsupported_media_type",
-                           f"the file looks binary, not text (accepted: {ACCEPTED})")
+            raise ApiError(415, "unsupported_media_type", f"the file looks binary, not text (accepted: {ACCEPTED})")
     try:
         return Extracted(data.decode(encoding), TEXT)
     except UnicodeDecodeError as err:
-        raise ApiError(422, "invalid_utf8",
-                       f"the file is not valid {encoding.removesuffix('-sig').upper()} text (bad byte at offset "
-                       f"{err.start}): save it as UTF-8, or upload it as PDF or DOCX") from None
+        raise ApiError(
+            422,
+            "invalid_utf8",
+            f"the file is not valid {encoding.removesuffix('-sig').upper()} text (bad byte at offset "
+            f"{err.start}): save it as UTF-8, or upload it as PDF or DOCX",
+        ) from None
 
 
 def _pdf(data: bytes, limits: Limits) -> Extracted:
@@ -89,23 +95,32 @@ def _pdf(data: bytes, limits: Limits) -> Extracted:
             raise FileNotDecryptedError("password required")
         pages = len(reader.pages)
         if pages > limits.max_pages:
-            raise ApiError(413, "too_many_pages",
-                           f"the PDF has {pages} pages; the limit is {limits.max_pages} (ROLELENS_MAX_FILE_PAGES): "
-                           "upload only the pages of the posting or resume")
+            raise ApiError(
+                413,
+                "too_many_pages",
+                f"the PDF has {pages} pages; the limit is {limits.max_pages} (ROLELENS_MAX_FILE_PAGES): "
+                "upload only the pages of the posting or resume",
+            )
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except ApiError:
         raise
     except (FileNotDecryptedError, NotImplementedError) as err:
-        raise ApiError(422, "encrypted_pdf",
-                       f"the PDF is encrypted ({err}): save a copy without a password and upload that") from None
+        raise ApiError(
+            422, "encrypted_pdf", f"the PDF is encrypted ({err}): save a copy without a password and upload that"
+        ) from None
     except Exception as err:  # noqa: BLE001 - any parser failure on untrusted bytes is the file's
-        raise ApiError(422, "unreadable_file",
-                       f"the PDF could not be read ({type(err).__name__}): it may be damaged; export it again "
-                       "or paste its text") from None
+        raise ApiError(
+            422,
+            "unreadable_file",
+            f"the PDF could not be read ({type(err).__name__}): it may be damaged; export it again or paste its text",
+        ) from None
     if not text.strip():
-        raise ApiError(422, "no_text_layer",
-                       f"the PDF has {pages} page(s) but no text layer: it looks scanned; run it through OCR "
-                       "(for example ocrmypdf) and upload the result, or paste the text")
+        raise ApiError(
+            422,
+            "no_text_layer",
+            f"the PDF has {pages} page(s) but no text layer: it looks scanned; run it through OCR "
+            "(for example ocrmypdf) and upload the result, or paste the text",
+        )
     return Extracted(text, PDF, pages)
 
 
@@ -114,11 +129,13 @@ def _docx(data: bytes, limits: Limits) -> Extracted:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError) as err:
-        raise ApiError(422, "unreadable_file",
-                       f"the file starts like a DOCX (zip) but could not be opened ({err}): save it again") from None
+        raise ApiError(
+            422, "unreadable_file", f"the file starts like a DOCX (zip) but could not be opened ({err}): save it again"
+        ) from None
     if "word/document.xml" not in archive.namelist():
-        raise ApiError(415, "unsupported_media_type",
-                       f"the file is a zip archive but not a Word document (accepted: {ACCEPTED})")
+        raise ApiError(
+            415, "unsupported_media_type", f"the file is a zip archive but not a Word document (accepted: {ACCEPTED})"
+        )
     _check_zip(infos, limits)
     import docx
 
@@ -126,9 +143,11 @@ def _docx(data: bytes, limits: Limits) -> Extracted:
         document = docx.Document(io.BytesIO(data))
         text = "\n".join(_docx_blocks(document))
     except Exception as err:  # noqa: BLE001 - any parser failure on untrusted bytes is the file's
-        raise ApiError(422, "unreadable_file",
-                       f"the DOCX could not be read ({type(err).__name__}): it may be damaged; save it again "
-                       "or paste its text") from None
+        raise ApiError(
+            422,
+            "unreadable_file",
+            f"the DOCX could not be read ({type(err).__name__}): it may be damaged; save it again or paste its text",
+        ) from None
     if not text.strip():
         raise ApiError(422, "empty_document", "the DOCX holds no text: check that you chose the right file")
     return Extracted(text, DOCX)
@@ -141,19 +160,28 @@ def _check_zip(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     sizes bound what parsing can allocate.
     """
     if len(infos) > 1000:
-        raise ApiError(413, "file_too_large", f"the DOCX holds {len(infos)} parts; a document needs far fewer: "
-                                              "save it again without embedded files")
+        raise ApiError(
+            413,
+            "file_too_large",
+            f"the DOCX holds {len(infos)} parts; a document needs far fewer: save it again without embedded files",
+        )
     for info in infos:
         if info.file_size > 1_000_000 and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
-            raise ApiError(413, "file_too_large",
-                           f"a part of the DOCX ({info.filename}) expands {info.file_size // max(info.compress_size, 1)}"
-                           f" times, over the limit of {limits.max_zip_ratio} (ROLELENS_MAX_ZIP_RATIO): this looks "
-                           "like a decompression bomb, not a document")
+            raise ApiError(
+                413,
+                "file_too_large",
+                f"a part of the DOCX ({info.filename}) expands {info.file_size // max(info.compress_size, 1)}"
+                f" times, over the limit of {limits.max_zip_ratio} (ROLELENS_MAX_ZIP_RATIO): this looks "
+                "like a decompression bomb, not a document",
+            )
     total = sum(i.file_size for i in infos)
     if total > limits.max_unzipped_bytes:
-        raise ApiError(413, "file_too_large",
-                       f"the DOCX unpacks to {total} bytes; the limit is {limits.max_unzipped_bytes} "
-                       "(ROLELENS_MAX_UNZIPPED_BYTES): remove images or embedded files, or upload a PDF")
+        raise ApiError(
+            413,
+            "file_too_large",
+            f"the DOCX unpacks to {total} bytes; the limit is {limits.max_unzipped_bytes} "
+            "(ROLELENS_MAX_UNZIPPED_BYTES): remove images or embedded files, or upload a PDF",
+        )
 
 
 def _docx_blocks(document) -> list[str]:

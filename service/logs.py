@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # Attributes every LogRecord has; anything else was passed through ``extra=`` and is logged,
@@ -26,7 +26,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -46,7 +46,11 @@ def log_config(level: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {"default": handler},
-        "loggers": {"rolelens": logger, "uvicorn": logger, "uvicorn.error": {"level": level.upper()},
-                    # pypdf warns about every quirk of a damaged upload; the response already says it.
-                    "pypdf": {"level": "ERROR"}},
+        "loggers": {
+            "rolelens": logger,
+            "uvicorn": logger,
+            "uvicorn.error": {"level": level.upper()},
+            # pypdf warns about every quirk of a damaged upload; the response already says it.
+            "pypdf": {"level": "ERROR"},
+        },
     }

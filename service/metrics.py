@@ -17,23 +17,35 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "rolelens_http_requests", "HTTP requests answered, by route template, method and status",
-            ["route", "method", "status"], registry=self.registry,
+            "rolelens_http_requests",
+            "HTTP requests answered, by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "rolelens_http_request_duration_seconds", "Time to answer a request, by route, method and status",
-            ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry,
+            "rolelens_http_request_duration_seconds",
+            "Time to answer a request, by route, method and status",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.predictions = Counter(
-            "rolelens_predictions", "Texts classified, by predicted label", ["label"], registry=self.registry,
+            "rolelens_predictions",
+            "Texts classified, by predicted label",
+            ["label"],
+            registry=self.registry,
         )
         self.model_info = Gauge(
-            "rolelens_model_info", "The model being served (value 1 on its version)", ["version"],
+            "rolelens_model_info",
+            "The model being served (value 1 on its version)",
+            ["version"],
             registry=self.registry,
         )
         self.reloads = Counter(
-            "rolelens_model_reloads", "Model reloads asked for, by outcome (swapped, unchanged, refused)",
-            ["outcome"], registry=self.registry,
+            "rolelens_model_reloads",
+            "Model reloads asked for, by outcome (swapped, unchanged, refused)",
+            ["outcome"],
+            registry=self.registry,
         )
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:

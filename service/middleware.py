@@ -70,25 +70,42 @@ class RequestMiddleware:
                 receive = await self._buffered(scope, receive)
             await self.app(scope, receive, send_with_id)
         except BodyTooLarge:
-            await _send_error(send_with_id, 413, "body_too_large",
-                              f"the request body is over {self.max_body_bytes} bytes (ROLELENS_MAX_BODY_BYTES): "
-                              "send a shorter text, a smaller file, or split a batch", request_id)
+            await _send_error(
+                send_with_id,
+                413,
+                "body_too_large",
+                f"the request body is over {self.max_body_bytes} bytes (ROLELENS_MAX_BODY_BYTES): "
+                "send a shorter text, a smaller file, or split a batch",
+                request_id,
+            )
         except _Disconnected:
             status = 499  # the client went away before sending its body; nothing to answer
         except Exception:
             errors_log.exception("unhandled error", extra={"request_id": request_id})
             if not response_started:
-                await _send_error(send_with_id, 500, "internal_error",
-                                  "the server failed on this request; report the request id", request_id)
+                await _send_error(
+                    send_with_id,
+                    500,
+                    "internal_error",
+                    "the server failed on this request; report the request id",
+                    request_id,
+                )
         finally:
             seconds = time.perf_counter() - started_at
             route = self._route(scope)
             self.metrics.observe_request(route, scope["method"], status, seconds)
             if log.isEnabledFor(logging.INFO):
-                log.info("request", extra={
-                    "request_id": request_id, "method": scope["method"], "route": route,
-                    "path": scope["path"], "status": status, "duration_ms": round(seconds * 1000, 2),
-                })
+                log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "route": route,
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                    },
+                )
 
     def _route(self, scope: Scope) -> str:
         """The route template, so that metrics have one series per endpoint, not per URL."""

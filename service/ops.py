@@ -19,8 +19,12 @@ async def live() -> Live:
     return Live(status="ok")
 
 
-@router.get("/health/ready", response_model=Ready, summary="A model is loaded and requests will be served",
-            responses={503: {"description": "no model loaded yet"}})
+@router.get(
+    "/health/ready",
+    response_model=Ready,
+    summary="A model is loaded and requests will be served",
+    responses={503: {"description": "no model loaded yet"}},
+)
 async def ready(request: Request) -> Ready:
     slot = getattr(request.app.state, "slot", None)
     if slot is None:

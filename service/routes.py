@@ -33,9 +33,12 @@ async def require_json(request: Request) -> None:
     media = content_type.split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         shown = f"'{media}'" if media else "no Content-Type"
-        raise ApiError(415, "unsupported_media_type",
-                       f"this endpoint takes JSON but the request has {shown}: send Content-Type: "
-                       "application/json, or upload files to /classify/file")
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"this endpoint takes JSON but the request has {shown}: send Content-Type: "
+            "application/json, or upload files to /classify/file",
+        )
 
 
 router = APIRouter()
@@ -45,13 +48,17 @@ json_router = APIRouter(dependencies=[Depends(require_json)])
 def check_length(text: str, settings: Settings, field: str = "text") -> None:
     """Refuse a text longer than the configured limit, naming the limit."""
     if len(text) > settings.max_text_chars:
-        raise ApiError(422, "text_too_long",
-                       f"{field} has {len(text)} characters; the limit is {settings.max_text_chars} "
-                       "(ROLELENS_MAX_TEXT_CHARS): send the posting or resume without attachments, or split it")
+        raise ApiError(
+            422,
+            "text_too_long",
+            f"{field} has {len(text)} characters; the limit is {settings.max_text_chars} "
+            "(ROLELENS_MAX_TEXT_CHARS): send the posting or resume without attachments, or split it",
+        )
 
 
-def classify_texts(loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[str],
-                   metrics: Metrics) -> list[dict[str, Any]]:
+def classify_texts(
+    loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[str], metrics: Metrics
+) -> list[dict[str, Any]]:
     """Explain each text with one model call; results in input order, shaped as ClassifyResponse.
 
     Plain dicts, not pydantic objects: a long text has hundreds of evidence items, and
@@ -61,29 +68,40 @@ def classify_texts(loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[st
     out = []
     for pred in loaded.model.explain(texts, kinds=kinds):
         metrics.predictions.labels(pred.label).inc()
-        out.append({
-            "label": pred.label,
-            "probabilities": pred.probabilities,
-            "lean": pred.lean,
-            "kind": pred.kind,
-            "lexicon_matched": pred.lexicon_matched,
-            "evidence": [{"phrase": e.phrase, "start": e.start, "end": e.end, "role": e.role, "weight": e.weight,
-                          "kind": e.kind} for e in pred.evidence],
-            "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
-            "model_version": version,
-        })
+        out.append(
+            {
+                "label": pred.label,
+                "probabilities": pred.probabilities,
+                "lean": pred.lean,
+                "kind": pred.kind,
+                "lexicon_matched": pred.lexicon_matched,
+                "evidence": [
+                    {
+                        "phrase": e.phrase,
+                        "start": e.start,
+                        "end": e.end,
+                        "role": e.role,
+                        "weight": e.weight,
+                        "kind": e.kind,
+                    }
+                    for e in pred.evidence
+                ],
+                "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
+                "model_version": version,
+            }
+        )
     return out
 
 
 def json_response(content: Any) -> Response:
     """Serialise a result that was built in its response schema's shape, without validating it again."""
-    return Response(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode(),
-                    media_type="application/json")
+    return Response(
+        json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode(), media_type="application/json"
+    )
 
 
 @json_router.post("/classify", response_model=ClassifyResponse, summary="Classify one posting or resume")
-async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep,
-                   metrics: MetricsDep) -> Response:
+async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep, metrics: MetricsDep) -> Response:
     check_length(body.text, settings)
     # Measured with wrk against one uvicorn worker: the thread pool beat running the model on
     # the event loop in throughput, p99 latency and health-check latency alike, since parts of
@@ -92,27 +110,35 @@ async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDe
     return json_response(results[0])
 
 
-@json_router.post("/classify/batch", response_model=BatchResponse,
-                  summary="Classify up to ROLELENS_MAX_BATCH_ITEMS texts, results in input order")
-async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: SettingsDep,
-                         metrics: MetricsDep) -> Response:
+@json_router.post(
+    "/classify/batch",
+    response_model=BatchResponse,
+    summary="Classify up to ROLELENS_MAX_BATCH_ITEMS texts, results in input order",
+)
+async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: SettingsDep, metrics: MetricsDep) -> Response:
     if len(body.items) > settings.max_batch_items:
-        raise ApiError(422, "batch_too_large",
-                       f"the batch has {len(body.items)} items; the limit is {settings.max_batch_items} "
-                       "(ROLELENS_MAX_BATCH_ITEMS): split it into smaller batches")
+        raise ApiError(
+            422,
+            "batch_too_large",
+            f"the batch has {len(body.items)} items; the limit is {settings.max_batch_items} "
+            "(ROLELENS_MAX_BATCH_ITEMS): split it into smaller batches",
+        )
     for i, item in enumerate(body.items):
         check_length(item.text, settings, f"items[{i}].text")
     texts = [item.text for item in body.items]
     kinds = [item.kind for item in body.items]
     results = await run_in_threadpool(classify_texts, loaded, texts, kinds, metrics)
-    return json_response({
-        "results": [{"id": item.id, **r} for item, r in zip(body.items, results)],
-        "model_version": loaded.version,
-    })
+    return json_response(
+        {
+            "results": [{"id": item.id, **r} for item, r in zip(body.items, results)],
+            "model_version": loaded.version,
+        }
+    )
 
 
-@router.post("/classify/file", response_model=FileClassifyResponse,
-             summary="Classify an uploaded PDF, DOCX or plain-text file")
+@router.post(
+    "/classify/file", response_model=FileClassifyResponse, summary="Classify an uploaded PDF, DOCX or plain-text file"
+)
 async def classify_file(
     file: Annotated[UploadFile, File(description="a PDF, DOCX or UTF-8 text file")],
     loaded: ModelDep,
@@ -123,9 +149,12 @@ async def classify_file(
 ) -> Response:
     data = await file.read(settings.max_file_bytes + 1)
     if len(data) > settings.max_file_bytes:
-        raise ApiError(413, "file_too_large",
-                       f"the file is over {settings.max_file_bytes} bytes (ROLELENS_MAX_FILE_BYTES): upload only "
-                       "the posting or resume, without images")
+        raise ApiError(
+            413,
+            "file_too_large",
+            f"the file is over {settings.max_file_bytes} bytes (ROLELENS_MAX_FILE_BYTES): upload only "
+            "the posting or resume, without images",
+        )
     limits = Limits(settings.max_file_pages, settings.max_unzipped_bytes, settings.max_zip_ratio)
     # Parsers run in a pool of their own with a deadline, so a pathological file cannot
     # hold a request open or starve the model's threads.
@@ -133,9 +162,12 @@ async def classify_file(
     try:
         extracted = await asyncio.wait_for(future, settings.file_timeout_seconds)
     except TimeoutError:
-        raise ApiError(422, "file_timeout",
-                       f"reading the file took over {settings.file_timeout_seconds:g} s "
-                       "(ROLELENS_FILE_TIMEOUT_SECONDS): it may be damaged; paste its text instead") from None
+        raise ApiError(
+            422,
+            "file_timeout",
+            f"reading the file took over {settings.file_timeout_seconds:g} s "
+            "(ROLELENS_FILE_TIMEOUT_SECONDS): it may be damaged; paste its text instead",
+        ) from None
     try:
         check_text(extracted.text)
     except ValueError as err:
@@ -143,14 +175,16 @@ async def classify_file(
         raise ApiError(422, code, f"the text extracted from the file: {err}") from None
     check_length(extracted.text, settings, "the text extracted from the file")
     result = (await run_in_threadpool(classify_texts, loaded, [extracted.text], [kind], metrics))[0]
-    return json_response({
-        **result,
-        "filename": _safe_name(file.filename),
-        "media_type": extracted.media_type,
-        "pages": extracted.pages,
-        "chars_extracted": len(extracted.text),
-        "text": extracted.text,
-    })
+    return json_response(
+        {
+            **result,
+            "filename": _safe_name(file.filename),
+            "media_type": extracted.media_type,
+            "pages": extracted.pages,
+            "chars_extracted": len(extracted.text),
+            "text": extracted.text,
+        }
+    )
 
 
 def _safe_name(name: str | None) -> str | None:

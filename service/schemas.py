@@ -84,7 +84,9 @@ class ClassifyResponse(BaseModel):
     probabilities: dict[str, float] = Field(description="probability of each role; they sum to 1")
     lean: Literal["slight", "moderate", "strong"]
     kind: Literal["posting", "resume"]
-    lexicon_matched: bool = Field(description="false when no lexicon phrase was found: the label rests on model features alone")
+    lexicon_matched: bool = Field(
+        description="false when no lexicon phrase was found: the label rests on model features alone"
+    )
     evidence: list[EvidenceItem]
     top_features: list[FeatureItem]
     model_version: str
@@ -133,5 +135,3 @@ class ReloadResponse(BaseModel):
     swapped: bool = Field(description="false when the newest model is the one already served")
     previous_version: str
     model_version: str
-
-

@@ -26,10 +26,15 @@ from classifier.lexicon import Lexicon
 
 MASK = "[ROLE]"
 # Names of the two roles as the evaluation protocol defines them (shared/eval/README.md).
-_ENGINEER = r"(?:machine[\s-]*learning|ml|mlops|ml\s*ops|ai|a\.i\.|nlp|computer\s+vision|deep[\s-]*learning)\s+engineers?"
+_ENGINEER = (
+    r"(?:machine[\s-]*learning|ml|mlops|ml\s*ops|ai|a\.i\.|nlp|computer\s+vision|deep[\s-]*learning)\s+engineers?"
+)
 _SCIENTIST = r"data\s+scien(?:tists?|ce)"
 ROLE_NAMES = re.compile(rf"\b(?:{_ENGINEER}|{_SCIENTIST})\b", re.IGNORECASE)
-_ROLE_OF = (("ml_engineer", re.compile(rf"\b{_ENGINEER}\b", re.I)), ("data_scientist", re.compile(rf"\b{_SCIENTIST}\b", re.I)))
+_ROLE_OF = (
+    ("ml_engineer", re.compile(rf"\b{_ENGINEER}\b", re.I)),
+    ("data_scientist", re.compile(rf"\b{_SCIENTIST}\b", re.I)),
+)
 
 
 def mask_role_names(text: str) -> str:
@@ -57,7 +62,9 @@ def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "la
     return [t for t, _ in rows], [lab for _, lab in rows]
 
 
-def expected_calibration_error(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], bins: int = 10) -> float:
+def expected_calibration_error(
+    y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], bins: int = 10
+) -> float:
     """ECE over equal-width bins of the winning probability.
 
     >>> round(expected_calibration_error(["a", "b"], np.array([[0.9, 0.1], [0.2, 0.8]]), ["a", "b"]), 3)
@@ -82,9 +89,15 @@ def reliability(y_true, proba, classes, bins: int = 10) -> list[dict[str, float]
     edges = np.linspace(0.5, 1.0, bins + 1)
     which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
     return [
-        {"low": float(edges[b]), "high": float(edges[b + 1]), "n": int((which == b).sum()),
-         "confidence": float(conf[which == b].mean()), "accuracy": float(correct[which == b].mean())}
-        for b in range(bins) if (which == b).any()
+        {
+            "low": float(edges[b]),
+            "high": float(edges[b + 1]),
+            "n": int((which == b).sum()),
+            "confidence": float(conf[which == b].mean()),
+            "accuracy": float(correct[which == b].mean()),
+        }
+        for b in range(bins)
+        if (which == b).any()
     ]
 
 
@@ -97,11 +110,18 @@ def scores(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) 
         "accuracy": round(float((y_true == y_pred).mean()), 4) if len(y_true) else None,
         "macro_f1": round(float(f.mean()), 4),
         "per_class": {
-            lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                  "f1": round(float(f[i]), 4), "support": int(n[i])}
+            lab: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(n[i]),
+            }
             for i, lab in enumerate(labels)
         },
-        "confusion_matrix": {"labels": list(labels), "rows_true_cols_pred": confusion_matrix(y_true, y_pred, labels=list(labels)).tolist()},
+        "confusion_matrix": {
+            "labels": list(labels),
+            "rows_true_cols_pred": confusion_matrix(y_true, y_pred, labels=list(labels)).tolist(),
+        },
     }
 
 
@@ -147,8 +167,11 @@ def evaluate(model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, An
         y = np.asarray(labels)
         section["no_lexicon_match"] = {
             "n": int(no_match.sum()),
-            **({k: v for k, v in scores(y[no_match], pred[no_match], classes).items() if k in ("accuracy", "macro_f1")}
-               if no_match.any() else {}),
+            **(
+                {k: v for k, v in scores(y[no_match], pred[no_match], classes).items() if k in ("accuracy", "macro_f1")}
+                if no_match.any()
+                else {}
+            ),
         }
         rule = scores(labels, lexicon_rule(evidence, classes, default), classes)
         names, decided = role_name_rule(xs, default)
@@ -193,8 +216,12 @@ def plot(report: dict[str, Any], out_dir: Path, title: str) -> list[Path]:
     ax.plot([0.5, 1], [0.5, 1], "k--", label="perfectly calibrated")
     for variant, style in (("raw", "o-"), ("masked", "s-")):
         bins = report[variant]["reliability"]
-        ax.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], style,
-                label=f"{variant} (ECE {report[variant]['ece']:.3f})")
+        ax.plot(
+            [b["confidence"] for b in bins],
+            [b["accuracy"] for b in bins],
+            style,
+            label=f"{variant} (ECE {report[variant]['ece']:.3f})",
+        )
     ax.set_xlabel("confidence of the winning role")
     ax.set_ylabel("share correct")
     ax.set_xlim(0.5, 1)
@@ -213,22 +240,25 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines = []
     for variant in ("raw", "masked"):
         s = report[variant]
-        pc = "  ".join(f"{lab} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}" for lab, v in s["per_class"].items())
-        b = s["baselines"]
-        nm = s["no_lexicon_match"]
+        pc = "  ".join(
+            f"{lab} P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f}" for lab, v in s["per_class"].items()
+        )
+        lexicon, names = s["baselines"]["lexicon_rule"], s["baselines"]["role_name_rule"]
+        nm, cm = s["no_lexicon_match"], s["confusion_matrix"]
         lines += [
-            f"{variant:>6}: macro-F1 {s['macro_f1']:.3f}  accuracy {s['accuracy']:.3f}  ECE {s['ece']:.3f}  (n={s['n']})",
+            f"{variant:>6}: macro-F1 {s['macro_f1']:.3f}  accuracy {s['accuracy']:.3f}  "
+            f"ECE {s['ece']:.3f}  (n={s['n']})",
             f"        {pc}",
-            f"        confusion (rows true, cols predicted {s['confusion_matrix']['labels']}): {s['confusion_matrix']['rows_true_cols_pred']}",
+            f"        confusion (rows true, cols predicted {cm['labels']}): {cm['rows_true_cols_pred']}",
             f"        no lexicon match: {nm['n']} texts" + (f", macro-F1 {nm['macro_f1']:.3f}" if nm["n"] else ""),
-            f"        reference rules: lexicon alone macro-F1 {b['lexicon_rule']['macro_f1']:.3f}; "
-            f"role names alone {b['role_name_rule']['macro_f1']:.3f} (decides {b['role_name_rule']['decided_share']:.0%})",
+            f"        reference rules: lexicon alone macro-F1 {lexicon['macro_f1']:.3f}; "
+            f"role names alone {names['macro_f1']:.3f} (decides {names['decided_share']:.0%})",
         ]
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="rolelens eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="CSV of labelled texts")
     parser.add_argument("--model", default="models", help="a model folder or a models folder (default: models)")
     parser.add_argument("--text-col", default="text")

@@ -55,7 +55,9 @@ def load_roles(path: str | Path) -> dict[str, Role]:
             raise ValueError(f"{path}: role [{key}] needs non-empty {', '.join(missing)}")
         label = table.get("label", key)
         roles[label] = Role(
-            label, table["title"], *(tuple(table[k]) for k in ("titles", "focus", "responsibilities", "skills")),
+            label,
+            table["title"],
+            *(tuple(table[k]) for k in ("titles", "focus", "responsibilities", "skills")),
             prior=table.get("prior"),
         )
     if len(roles) != 2:
@@ -84,8 +86,9 @@ def load_templates(path: str | Path) -> dict:
 class _Writer:
     """Fills frames for one role with a seeded generator."""
 
-    def __init__(self, role: Role, other: Role, lexicon: Lexicon, templates: dict,
-                 rng: random.Random, other_share: float):
+    def __init__(
+        self, role: Role, other: Role, lexicon: Lexicon, templates: dict, rng: random.Random, other_share: float
+    ):
         self.role, self.other, self.t, self.rng = role, other, templates, rng
         self.base_share = self.other_share = other_share
         # A phrase's weight is read as a log-likelihood ratio: a phrase of weight w is
@@ -190,7 +193,7 @@ def generate_examples(
         for label, other in zip(labels, labels[::-1])
     }
     examples = []
-    for i in range(n_per_role):
+    for _ in range(n_per_role):
         for label in labels:
             kind = "resume" if rng.random() < resume_share else "posting"
             examples.append(Example(writers[label].document(kind, title_rate), label, kind))

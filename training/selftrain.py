@@ -81,5 +81,10 @@ def self_train(
         )
         rounds.append({"round": r, "kept": counts, "changed_before": changed})
         log(f"self-training round {r}: learned from {counts} of {len(corpus)} texts")
-    return model, {"rounds": rounds, "confidence": confidence, "real_weight": real_weight, "vocabulary": vocabulary,
-                   "corpus_texts": len(corpus)}
+    return model, {
+        "rounds": rounds,
+        "confidence": confidence,
+        "real_weight": real_weight,
+        "vocabulary": vocabulary,
+        "corpus_texts": len(corpus),
+    }

@@ -23,6 +23,7 @@ DATA_FILES = ("roles.toml", "templates.toml")
 
 def git_commit(where: Path) -> str:
     """The commit the code was trained from, ``-dirty`` when the tree has edits."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, check=True).stdout.strip()
 
@@ -64,16 +65,16 @@ def train(
     labels = [e.label for e in examples]
     log(f"generated {len(examples)} examples ({n_per_role} per role, seed {seed})")
 
-    fit_x, held_x, fit_y, held_y = train_test_split(
-        texts, labels, test_size=0.2, random_state=seed, stratify=labels
-    )
+    fit_x, held_x, fit_y, held_y = train_test_split(texts, labels, test_size=0.2, random_state=seed, stratify=labels)
     held_pred = RoleClassifier(lexicon=lexicon, **params).fit(fit_x, fit_y).predict(held_x)
     metrics = {
         "heldout_generated_accuracy": round(float(accuracy_score(held_y, held_pred)), 4),
         "heldout_generated_macro_f1": round(float(f1_score(held_y, held_pred, average="macro")), 4),
     }
-    log(f"held-out generated texts: accuracy {metrics['heldout_generated_accuracy']:.3f}, "
-        f"macro-F1 {metrics['heldout_generated_macro_f1']:.3f}")
+    log(
+        f"held-out generated texts: accuracy {metrics['heldout_generated_accuracy']:.3f}, "
+        f"macro-F1 {metrics['heldout_generated_macro_f1']:.3f}"
+    )
 
     model = RoleClassifier(lexicon=lexicon, **params).fit(texts, labels)
     self_training = None
@@ -117,29 +118,43 @@ def _score_eval_data(model: RoleClassifier, path: str | Path, log: Callable[[str
     for line in summary_lines(report):
         log(line)
     return {
-        variant: {k: report[variant][k] for k in ("n", "accuracy", "macro_f1", "ece")}
-        for variant in ("raw", "masked")
+        variant: {k: report[variant][k] for k in ("n", "accuracy", "macro_f1", "ece")} for variant in ("raw", "masked")
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
-    parser.add_argument("--data", default="data", help="folder with roles.toml, templates.toml and lexicon/ (default: data)")
+    parser = argparse.ArgumentParser(prog="rolelens train", description=__doc__)
+    parser.add_argument(
+        "--data", default="data", help="folder with roles.toml, templates.toml and lexicon/ (default: data)"
+    )
     parser.add_argument("--models", default="models", help="where model folders go (default: models)")
     parser.add_argument("--n-per-role", type=int, default=2000, help="generated texts per role (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
     parser.add_argument("--eval", metavar="CSV", help="labelled CSV to score after training (never trained on)")
     parser.add_argument("--unlabeled", metavar="CSV", help="CSV of real, unlabelled texts to self-train on")
     parser.add_argument("--text-col", default="text", help="text column of --unlabeled (default: text)")
-    parser.add_argument("--set", action="append", default=[], metavar="PARAM=VALUE",
-                        help="a RoleClassifier parameter, as a Python literal (e.g. --set C=2.0)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="a RoleClassifier parameter, as a Python literal (e.g. --set C=2.0)",
+    )
     args = parser.parse_args(argv)
     try:
         import ast
 
         params = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-        train(args.data, args.models, n_per_role=args.n_per_role, seed=args.seed, eval_data=args.eval,
-              unlabeled=args.unlabeled, text_col=args.text_col, **params)
+        train(
+            args.data,
+            args.models,
+            n_per_role=args.n_per_role,
+            seed=args.seed,
+            eval_data=args.eval,
+            unlabeled=args.unlabeled,
+            text_col=args.text_col,
+            **params,
+        )
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

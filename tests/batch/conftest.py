@@ -14,8 +14,14 @@ def rows(samples) -> list[dict]:
     out = []
     for i in range(30):
         s = samples[i % len(samples)]
-        out.append({"id": str(1000 + i), "title": f"Role {i}, \"remote\"", "text": s["text"] + "\n\nApply today.",
-                    "role": s["label"]})
+        out.append(
+            {
+                "id": str(1000 + i),
+                "title": f'Role {i}, "remote"',
+                "text": s["text"] + "\n\nApply today.",
+                "role": s["label"],
+            }
+        )
     return out
 
 

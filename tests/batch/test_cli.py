@@ -16,8 +16,22 @@ from rolelens.cli import main
 
 def test_label_command_writes_the_file_and_prints_a_summary(tmp_path, jobs_csv, models_dir, capsys):
     """`rolelens label` labels the file and ends with rows, labels, errors and time."""
-    code = main(["label", str(jobs_csv), "-o", str(tmp_path / "out.parquet"), "--text-column", "text",
-                 "--id-column", "id", "--workers", "0", "--model-dir", str(models_dir)])
+    code = main(
+        [
+            "label",
+            str(jobs_csv),
+            "-o",
+            str(tmp_path / "out.parquet"),
+            "--text-column",
+            "text",
+            "--id-column",
+            "id",
+            "--workers",
+            "0",
+            "--model-dir",
+            str(models_dir),
+        ]
+    )
     assert code == 0
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 30
     out = capsys.readouterr().out
@@ -26,16 +40,36 @@ def test_label_command_writes_the_file_and_prints_a_summary(tmp_path, jobs_csv, 
 
 def test_label_command_reports_a_missing_column_and_fails(tmp_path, jobs_csv, models_dir, capsys):
     """A wrong text column exits with status 2 and a message naming the columns there are."""
-    code = main(["label", str(jobs_csv), "-o", str(tmp_path / "out.csv"), "--text-column", "body",
-                 "--model-dir", str(models_dir)])
+    code = main(
+        [
+            "label",
+            str(jobs_csv),
+            "-o",
+            str(tmp_path / "out.csv"),
+            "--text-column",
+            "body",
+            "--model-dir",
+            str(models_dir),
+        ]
+    )
     assert code == 2
     assert "no column 'body'" in capsys.readouterr().err and not (tmp_path / "out.csv").exists()
 
 
 def test_label_without_a_model_says_to_train(tmp_path, jobs_csv, capsys):
     """Labelling with no trained model exits 2 and says to run make train."""
-    code = main(["label", str(jobs_csv), "-o", str(tmp_path / "o.csv"), "--text-column", "text",
-                 "--model-dir", str(tmp_path / "nothing")])
+    code = main(
+        [
+            "label",
+            str(jobs_csv),
+            "-o",
+            str(tmp_path / "o.csv"),
+            "--text-column",
+            "text",
+            "--model-dir",
+            str(tmp_path / "nothing"),
+        ]
+    )
     assert code == 2 and "make train" in capsys.readouterr().err
 
 
@@ -91,10 +125,29 @@ def test_serve_builds_the_app_from_settings_and_options(monkeypatch, models_dir)
 def test_label_as_a_process_logs_progress_lines_and_the_summary(tmp_path, jobs_csv, models_dir):
     """Run as a real process (not a terminal): progress is plain log lines, the summary is on stdout."""
     run = subprocess.run(
-        [sys.executable, "-m", "rolelens", "label", str(jobs_csv), "-o", str(tmp_path / "out.csv"),
-         "--text-column", "text", "--workers", "1", "--chunk-rows", "10", "--log-every", "0",
-         "--model-dir", str(models_dir)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "rolelens",
+            "label",
+            str(jobs_csv),
+            "-o",
+            str(tmp_path / "out.csv"),
+            "--text-column",
+            "text",
+            "--workers",
+            "1",
+            "--chunk-rows",
+            "10",
+            "--log-every",
+            "0",
+            "--model-dir",
+            str(models_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert run.returncode == 0, run.stderr
     assert "labelling: 30 rows," in run.stderr and "\r" not in run.stderr
@@ -114,8 +167,23 @@ def test_ctrl_c_keeps_finished_chunks_and_resume_finishes_the_job(tmp_path, rows
 
     src = write_csv(tmp_path / "many.csv", [{**r, "id": f"{n}-{r['id']}"} for n in range(40) for r in rows])
     out = tmp_path / "out.csv"
-    cmd = [sys.executable, "-m", "rolelens", "label", str(src), "-o", str(out), "--text-column", "text",
-           "--workers", "1", "--chunk-rows", "20", "--model-dir", str(models_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rolelens",
+        "label",
+        str(src),
+        "-o",
+        str(out),
+        "--text-column",
+        "text",
+        "--workers",
+        "1",
+        "--chunk-rows",
+        "20",
+        "--model-dir",
+        str(models_dir),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     state = workdir_for(out) / STATE_FILE
     deadline = time.monotonic() + 90
@@ -146,9 +214,25 @@ def test_workers_exit_when_the_labelling_process_is_killed(tmp_path, rows, model
 
     src = write_csv(tmp_path / "many.csv", rows * 40)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rolelens", "label", str(src), "-o", str(tmp_path / "out.csv"), "--text-column",
-         "text", "--workers", "2", "--chunk-rows", "20", "--model-dir", str(models_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "rolelens",
+            "label",
+            str(src),
+            "-o",
+            str(tmp_path / "out.csv"),
+            "--text-column",
+            "text",
+            "--workers",
+            "2",
+            "--chunk-rows",
+            "20",
+            "--model-dir",
+            str(models_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
     def children() -> list[int]:
@@ -173,6 +257,9 @@ def test_workers_exit_when_the_labelling_process_is_killed(tmp_path, rows, model
     alive = workers
     while alive and time.monotonic() < deadline:
         time.sleep(0.2)
-        alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}") and
-                 open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+        alive = [
+            pid
+            for pid in workers
+            if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+        ]
     assert not alive

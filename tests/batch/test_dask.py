@@ -38,12 +38,30 @@ def scheduler(tmp_path_factory):
     logs = tmp_path_factory.mktemp("dask-logs")
     log = open(logs / "out.log", "wb")
     common = dict(stdout=log, stderr=subprocess.STDOUT, cwd=logs)
-    procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], **common)]
+    procs = [
+        subprocess.Popen(
+            [dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **common
+        )
+    ]
     try:
         for _ in range(2):
-            procs.append(subprocess.Popen([dask_cli, "worker", address, "--nworkers", "1", "--nthreads", "1",
-                                           "--no-dashboard", "--host", "127.0.0.1"], **common))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        dask_cli,
+                        "worker",
+                        address,
+                        "--nworkers",
+                        "1",
+                        "--nthreads",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    **common,
+                )
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -76,8 +94,15 @@ def flat_rows(rows):
 
 
 def local_output(src, dst, models_dir):
-    label_file(src, dst, text_column="text", model_dir=models_dir, workers=0, log=lambda _m: None,
-               progress=Progress(io.StringIO(), tty=False))
+    label_file(
+        src,
+        dst,
+        text_column="text",
+        model_dir=models_dir,
+        workers=0,
+        log=lambda _m: None,
+        progress=Progress(io.StringIO(), tty=False),
+    )
     return pd.read_csv(dst, keep_default_na=False) if str(dst).endswith(".csv") else pd.read_parquet(dst)
 
 
@@ -88,8 +113,16 @@ def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, model
     src = write_csv(tmp_path / "jobs.csv", flat_rows)
     with open(src, "a") as f:
         f.write("9999,ragged,too,many,fields\n")
-    summary = label_with_dask(src, tmp_path / "dask.csv", text_column="text", model_dir=models_dir,
-                              scheduler=scheduler, single_file=True, blocksize=2000, log=lambda _m: None)
+    summary = label_with_dask(
+        src,
+        tmp_path / "dask.csv",
+        text_column="text",
+        model_dir=models_dir,
+        scheduler=scheduler,
+        single_file=True,
+        blocksize=2000,
+        log=lambda _m: None,
+    )
     expected = local_output(src, tmp_path / "local.csv", models_dir)
     got = pd.read_csv(tmp_path / "dask.csv", keep_default_na=False)
     assert summary.rows == len(expected) == 31
@@ -102,8 +135,15 @@ def test_dask_writes_a_folder_of_parquet_parts(scheduler, tmp_path, flat_rows, m
     from labelling.dask_engine import label_with_dask
 
     src = write_csv(tmp_path / "jobs.csv", flat_rows)
-    label_with_dask(src, tmp_path / "out.parquet", text_column="text", model_dir=models_dir,
-                    scheduler=scheduler, blocksize=3000, log=lambda _m: None)
+    label_with_dask(
+        src,
+        tmp_path / "out.parquet",
+        text_column="text",
+        model_dir=models_dir,
+        scheduler=scheduler,
+        blocksize=3000,
+        log=lambda _m: None,
+    )
     parts = sorted((tmp_path / "out.parquet").glob("*.parquet"))
     assert len(parts) > 1
     got = dd.read_parquet(tmp_path / "out.parquet").compute().reset_index(drop=True)

@@ -24,8 +24,16 @@ def quiet() -> Progress:
 
 
 def run(src, dst, models_dir, **kw):
-    return label_file(src, dst, text_column="text", model_dir=models_dir, workers=kw.pop("workers", 0),
-                      progress=kw.pop("progress", None) or quiet(), log=lambda _m: None, **kw)
+    return label_file(
+        src,
+        dst,
+        text_column="text",
+        model_dir=models_dir,
+        workers=kw.pop("workers", 0),
+        progress=kw.pop("progress", None) or quiet(),
+        log=lambda _m: None,
+        **kw,
+    )
 
 
 def read(path) -> pd.DataFrame:
@@ -56,16 +64,20 @@ def test_bad_rows_get_an_error_and_nothing_is_dropped(tmp_path, models_dir, samp
     """Empty text, a ragged line and undecodable bytes each get an error; rows in equals rows out."""
     good = samples[0]["text"].replace("\n", " ")
     raw = (
-        "id,title,text\n"
-        f'1,ok,"{good}"\n'
-        "2,blank,\n"
-        '3,spaces,"   "\n'
-        f'4,too many,"{good}",extra\n'
-        "5,too few\n"
-        f'6,caf\xe9,"{good}"\n'
-        "\n"
-        f'7,ok again,"{good}"\n'
-    ).encode("utf-8").replace("caf\xc3\xa9".encode("latin-1"), b"caf\xe9")
+        (
+            "id,title,text\n"
+            f'1,ok,"{good}"\n'
+            "2,blank,\n"
+            '3,spaces,"   "\n'
+            f'4,too many,"{good}",extra\n'
+            "5,too few\n"
+            f'6,caf\xe9,"{good}"\n'
+            "\n"
+            f'7,ok again,"{good}"\n'
+        )
+        .encode()
+        .replace("caf\xc3\xa9".encode("latin-1"), b"caf\xe9")
+    )
     src = tmp_path / "bad.csv"
     src.write_bytes(raw)
     summary = run(src, tmp_path / "out.csv", models_dir)
@@ -86,7 +98,7 @@ def test_bad_rows_get_an_error_and_nothing_is_dropped(tmp_path, models_dir, samp
 def test_other_encoding_decodes_what_utf8_cannot(tmp_path, models_dir, samples):
     """--encoding latin-1 reads a Latin-1 file without undecodable-byte errors."""
     src = tmp_path / "latin.csv"
-    src.write_bytes(f"id,text\n1,\"Caf\xe9 analytics. {samples[2]['text']}\"\n".encode("latin-1"))
+    src.write_bytes(f'id,text\n1,"Caf\xe9 analytics. {samples[2]["text"]}"\n'.encode("latin-1"))
     run(src, tmp_path / "out.csv", models_dir, encoding="latin-1")
     out = read(tmp_path / "out.csv")
     assert out["error"].tolist() == [""] and out["text"][0].startswith("Café")
@@ -128,8 +140,12 @@ def test_gzip_csv_and_parquet_in_and_out_agree(tmp_path, jobs_csv, models_dir):
 def test_parquet_keeps_types_and_marks_missing_text(tmp_path, models_dir, samples):
     """Parquet columns keep their types; a null text is an error, not a crash or a dropped row."""
     src = tmp_path / "in.parquet"
-    pq.write_table(pa.table({"n": pa.array([1, 2, 3], pa.int64()),
-                             "text": pa.array([samples[0]["text"], None, samples[3]["text"]])}), src)
+    pq.write_table(
+        pa.table(
+            {"n": pa.array([1, 2, 3], pa.int64()), "text": pa.array([samples[0]["text"], None, samples[3]["text"]])}
+        ),
+        src,
+    )
     summary = run(src, tmp_path / "out.parquet", models_dir)
     out = pq.read_table(tmp_path / "out.parquet")
     assert out.schema.field("n").type == pa.int64() and out.column("n").to_pylist() == [1, 2, 3]
@@ -195,8 +211,9 @@ def test_resume_refuses_a_different_job(tmp_path, jobs_csv, rows, models_dir):
 def test_explain_adds_evidence_and_top_features(tmp_path, models_dir, model):
     """--explain names the lexicon phrases found and the features that weighed most, same probabilities."""
     src = tmp_path / "in.csv"
-    write_csv(src, [{"text": "You will deploy models to production on Kubernetes and build CI/CD pipelines."},
-                    {"text": "  "}])
+    write_csv(
+        src, [{"text": "You will deploy models to production on Kubernetes and build CI/CD pipelines."}, {"text": "  "}]
+    )
     run(src, tmp_path / "out.csv", models_dir, explain=True)
     out = read(tmp_path / "out.csv")
     assert list(out.columns)[-2:] == ["evidence", "top_features"]

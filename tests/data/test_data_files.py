@@ -7,7 +7,19 @@ from classifier.lexicon import SHARED, Lexicon
 from training.examples import load_roles, load_templates
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-PLACEHOLDERS = {"title", "company", "location", "person", "person_email", "years", "focus", "duty", "skill", "phrase", "shared"}
+PLACEHOLDERS = {
+    "title",
+    "company",
+    "location",
+    "person",
+    "person_email",
+    "years",
+    "focus",
+    "duty",
+    "skill",
+    "phrase",
+    "shared",
+}
 
 
 def test_every_role_has_lexicon_phrases_and_names():

@@ -30,8 +30,13 @@ def start_server(tmp_path):
 
     def start(model_dir: Path, **settings: str) -> str:
         port = free_port()
-        env = {**os.environ, "ROLELENS_MODEL_DIR": str(model_dir), "ROLELENS_PORT": str(port),
-               "ROLELENS_LOG_LEVEL": "warning", **{f"ROLELENS_{k.upper()}": str(v) for k, v in settings.items()}}
+        env = {
+            **os.environ,
+            "ROLELENS_MODEL_DIR": str(model_dir),
+            "ROLELENS_PORT": str(port),
+            "ROLELENS_LOG_LEVEL": "warning",
+            **{f"ROLELENS_{k.upper()}": str(v) for k, v in settings.items()},
+        }
         log = open(tmp_path / f"server-{port}.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "service"], env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append((proc, log))

@@ -28,8 +28,9 @@ def expected_answers(folder, samples) -> dict:
     return {meta["model_version"]: [(p.label, p.probabilities) for p in preds]}
 
 
-def test_load_with_reload_and_corrupt_model(start_server, fresh_models, other_model, drop_model, samples,
-                                            make_docx, tmp_path, capsys):
+def test_load_with_reload_and_corrupt_model(
+    start_server, fresh_models, other_model, drop_model, samples, make_docx, tmp_path, capsys
+):
     """8 clients send 2,400 mixed requests; a reload and a refused corrupt model in the middle fail none.
 
     Every answer is checked against the model version it reports, so a request that
@@ -61,8 +62,11 @@ def test_load_with_reload_and_corrupt_model(start_server, fresh_models, other_mo
             picks = [rng.randrange(len(samples)) for _ in range(rng.randint(2, 8))]
             r = client.post(route, json={"items": [{"id": n, "text": samples[p]["text"]} for n, p in enumerate(picks)]})
             body = r.json()
-            ok = r.status_code == 200 and [x["id"] for x in body["results"]] == list(range(len(picks))) and all(
-                same(x, truth[body["model_version"]], p) for x, p in zip(body["results"], picks))
+            ok = (
+                r.status_code == 200
+                and [x["id"] for x in body["results"]] == list(range(len(picks)))
+                and all(same(x, truth[body["model_version"]], p) for x, p in zip(body["results"], picks))
+            )
         elif roll < 0.85:
             route = "/classify/file"
             r = client.post(route, files={"file": ("cv.docx", docx_of[i], "application/octet-stream")})
@@ -111,19 +115,29 @@ def test_load_with_reload_and_corrupt_model(start_server, fresh_models, other_mo
     elapsed = time.perf_counter() - started
 
     assert reload.status_code == 200 and reload.json() == {
-        "swapped": True, "previous_version": old_version, "model_version": new_version}
+        "swapped": True,
+        "previous_version": old_version,
+        "model_version": new_version,
+    }
     assert refused.status_code == 409 and "does not match the sha256" in refused.json()["error"]["message"]
     assert still.status_code == 200 and still.json()["model_version"] == new_version
     assert failures == [], failures[:5]
     assert done[0] == CLIENTS * PER_CLIENT
     assert httpx.get(f"{base}/health/ready").json()["model_version"] == new_version
 
-    summary = {"requests": done[0], "errors": len(failures), "seconds": round(elapsed, 1),
-               "requests_per_second": round(done[0] / elapsed)}
+    summary = {
+        "requests": done[0],
+        "errors": len(failures),
+        "seconds": round(elapsed, 1),
+        "requests_per_second": round(done[0] / elapsed),
+    }
     for route, values in sorted(latencies.items()):
         values.sort()
-        summary[route] = {"n": len(values), "p50_ms": round(statistics.median(values) * 1000, 1),
-                          "p99_ms": round(values[int(0.99 * (len(values) - 1))] * 1000, 1)}
+        summary[route] = {
+            "n": len(values),
+            "p50_ms": round(statistics.median(values) * 1000, 1),
+            "p99_ms": round(values[int(0.99 * (len(values) - 1))] * 1000, 1),
+        }
     (tmp_path / "load.json").write_text(json.dumps(summary, indent=2))
     with capsys.disabled():
         print(f"\nload test: {json.dumps(summary)}")

@@ -10,8 +10,15 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 # Offline machine: without these Chromium keeps trying to reach Google's services.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -59,8 +66,16 @@ def test_upload_a_docx(page, samples, make_docx, tmp_path):
     """Choosing a DOCX classifies its text and says how many characters were extracted."""
     sample = next(s for s in samples if s["label"] == "data_scientist" and s["kind"] == "resume")
     data = make_docx(sample["text"], title="Resume")
-    page.set_input_files("#file", files=[{"name": "resume.docx", "buffer": data,
-                                          "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}])
+    page.set_input_files(
+        "#file",
+        files=[
+            {
+                "name": "resume.docx",
+                "buffer": data,
+                "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            }
+        ],
+    )
     page.wait_for_selector("#result:not([hidden])")
     assert page.inner_text("#label") == "Data scientist"
     assert "characters extracted from resume.docx" in page.inner_text("#source")
@@ -71,7 +86,8 @@ def test_upload_a_docx(page, samples, make_docx, tmp_path):
 
 def test_errors_are_shown_to_the_person(page, tmp_path):
     """An unreadable upload shows the service's message, not a blank page."""
-    page.set_input_files("#file", files=[{"name": "scan.png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(32),
-                                          "mimeType": "image/png"}])
+    page.set_input_files(
+        "#file", files=[{"name": "scan.png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(32), "mimeType": "image/png"}]
+    )
     page.wait_for_selector("#error:not([hidden])")
     assert "PNG image" in page.inner_text("#error") and page.is_hidden("#result")

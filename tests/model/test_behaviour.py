@@ -99,7 +99,8 @@ def test_plain_resume_of_each_role(model, text, label):
 
 @pytest.mark.parametrize("text", [RESUME_ML, RESUME_DS])
 @pytest.mark.parametrize(
-    "old, new", [("Jordan Lee", "Oluwaseun Adeyemi"), ("Jordan Lee", "Zhang Wei"), ("Berlin", "Chennai"), ("Berlin", "Austin, TX")]
+    "old, new",
+    [("Jordan Lee", "Oluwaseun Adeyemi"), ("Jordan Lee", "Zhang Wei"), ("Berlin", "Chennai"), ("Berlin", "Austin, TX")],
 )
 def test_person_and_location_do_not_move_the_label(model, text, old, new):
     """Changing a person's name or a location leaves the label and, nearly, the probability alone."""

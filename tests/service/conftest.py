@@ -11,8 +11,15 @@ from service.settings import Settings
 TOKEN = "test-admin-token"
 
 # Small limits so that every limit can be crossed cheaply.
-LIMITS = dict(max_text_chars=5000, max_batch_items=4, max_body_bytes=96 * 1024, max_file_bytes=48 * 1024,
-              max_file_pages=3, max_unzipped_bytes=2 * 1024 * 1024, max_zip_ratio=50)
+LIMITS = dict(
+    max_text_chars=5000,
+    max_batch_items=4,
+    max_body_bytes=96 * 1024,
+    max_file_bytes=48 * 1024,
+    max_file_pages=3,
+    max_unzipped_bytes=2 * 1024 * 1024,
+    max_zip_ratio=50,
+)
 
 
 @pytest.fixture(scope="module")

@@ -41,23 +41,36 @@ def test_reload_swaps_in_the_newest_model(admin, fresh_models, other_model, drop
     """After a new model is trained into the folder, reload serves it; requests then report its version."""
     old = admin.get("/model").json()["model_version"]
     assert admin.post("/admin/reload", headers=AUTH).json() == {
-        "swapped": False, "previous_version": old, "model_version": old}
+        "swapped": False,
+        "previous_version": old,
+        "model_version": old,
+    }
     drop_model(fresh_models, other_model, "newer")
     new = json.loads((other_model / "metadata.json").read_text())["model_version"]
     assert admin.post("/admin/reload", headers=AUTH).json() == {
-        "swapped": True, "previous_version": old, "model_version": new}
+        "swapped": True,
+        "previous_version": old,
+        "model_version": new,
+    }
     assert admin.post("/classify", json={"text": samples[0]["text"]}).json()["model_version"] == new
-    assert admin.get("/model").json()["model_sha256"] == json.loads((other_model / "metadata.json").read_text())["model_sha256"]
+    assert (
+        admin.get("/model").json()["model_sha256"]
+        == json.loads((other_model / "metadata.json").read_text())["model_sha256"]
+    )
     assert f'rolelens_model_info{{version="{new}"}} 1.0' in admin.get("/metrics").text
     assert f'version="{old}"' not in admin.get("/metrics").text
 
 
-@pytest.mark.parametrize("damage, reason", [
-    ("bytes", "does not match the sha256"),
-    ("versions", "was written with scikit_learn 0.0.1"),
-])
-def test_bad_model_is_refused_and_old_keeps_serving(admin, fresh_models, models_dir, drop_model, assert_error,
-                                                    samples, damage, reason):
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        ("bytes", "does not match the sha256"),
+        ("versions", "was written with scikit_learn 0.0.1"),
+    ],
+)
+def test_bad_model_is_refused_and_old_keeps_serving(
+    admin, fresh_models, models_dir, drop_model, assert_error, samples, damage, reason
+):
     """A damaged or mismatched newest model is refused with the reason; the old model keeps answering."""
     old = admin.get("/model").json()["model_version"]
     drop_model(fresh_models, models_dir / "current", "broken", damage)

@@ -33,7 +33,7 @@ def test_text_file_is_classified_with_offsets_into_its_text(api, samples):
     assert r.status_code == 200 and body["label"] == sample["label"]
     assert body["text"] == sample["text"] and body["chars_extracted"] == len(sample["text"])
     assert body["media_type"] == "text/plain" and body["filename"] == "posting.txt" and body["pages"] is None
-    assert body["evidence"] and all(body["text"][e["start"]:e["end"]] == e["phrase"] for e in body["evidence"])
+    assert body["evidence"] and all(body["text"][e["start"] : e["end"]] == e["phrase"] for e in body["evidence"])
 
 
 def test_docx_is_classified_with_its_table_text(api, samples, make_docx):
@@ -46,7 +46,7 @@ def test_docx_is_classified_with_its_table_text(api, samples, make_docx):
     assert body["media_type"].endswith("wordprocessingml.document")
     assert body["text"].startswith("Job posting\n") and body["text"].endswith("Tools\nTableau and SQL")
     assert body["chars_extracted"] == len(body["text"])
-    assert all(body["text"][e["start"]:e["end"]] == e["phrase"] for e in body["evidence"])
+    assert all(body["text"][e["start"] : e["end"]] == e["phrase"] for e in body["evidence"])
 
 
 def test_pdf_is_classified_and_reports_pages(api, samples, make_pdf):
@@ -74,7 +74,10 @@ def test_answers_match_their_documented_schemas(api, samples, make_docx):
     cases = [
         (ClassifyResponse, api.post("/classify", json={"text": samples[0]["text"]}).json()),
         (BatchResponse, api.post("/classify/batch", json={"items": [{"text": samples[1]["text"], "id": "x"}]}).json()),
-        (FileClassifyResponse, api.post("/classify/file", files={"file": ("a.docx", make_docx(samples[2]["text"]))}).json()),
+        (
+            FileClassifyResponse,
+            api.post("/classify/file", files={"file": ("a.docx", make_docx(samples[2]["text"]))}).json(),
+        ),
     ]
     for schema, body in cases:
         assert schema.model_validate(body, strict=True) and set(body) == set(schema.model_fields)

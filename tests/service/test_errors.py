@@ -40,12 +40,15 @@ def test_json_endpoints_refuse_other_media_types(api, assert_error, content_type
     assert_error(r, 415, "unsupported_media_type", "application/json", "/classify/file")
 
 
-@pytest.mark.parametrize("body, where", [
-    ({}, "text: Field required"),
-    ({"text": 12}, "text: Input should be a valid string"),
-    ({"text": POSTING, "kind": "poem"}, "kind: Input should be 'posting', 'resume' or 'auto'"),
-    ([POSTING], "body: expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ({}, "text: Field required"),
+        ({"text": 12}, "text: Input should be a valid string"),
+        ({"text": POSTING, "kind": "poem"}, "kind: Input should be 'posting', 'resume' or 'auto'"),
+        ([POSTING], "body: expected a JSON object"),
+    ],
+)
 def test_wrong_fields_are_422_naming_the_field(api, assert_error, body, where):
     """A JSON value of the wrong shape is a 422 naming the field and the problem."""
     assert_error(api.post("/classify", json=body), 422, "invalid_request", where)
@@ -71,6 +74,7 @@ def test_body_over_the_limit_is_413(api, assert_error):
 
 def test_chunked_body_over_the_limit_is_413(api, assert_error):
     """A body sent without Content-Length is counted as it arrives and cut off at the limit."""
+
     def chunks():
         yield b'{"text": "'
         for _ in range(30):
@@ -127,10 +131,13 @@ def test_file_endpoint_wants_multipart(api, assert_error):
     assert_error(api.post("/classify/file", json={"text": POSTING}), 422, "invalid_request", "multipart/form-data")
 
 
-@pytest.mark.parametrize("content_type, body", [
-    ("multipart/form-data", b"no boundary declared"),
-    ("multipart/form-data; boundary=abc", b"garbage, not parts"),
-])
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("multipart/form-data", b"no boundary declared"),
+        ("multipart/form-data; boundary=abc", b"garbage, not parts"),
+    ],
+)
 def test_malformed_multipart_is_400(api, assert_error, content_type, body):
     """An upload whose multipart framing is broken is a 400 that shows how to upload a file."""
     r = api.post("/classify/file", content=body, headers={"content-type": content_type})
@@ -159,12 +166,15 @@ def test_file_text_over_the_limit_is_422(api, assert_error):
     assert_error(r, 422, "text_too_long", "the text extracted from the file has 6000 characters")
 
 
-@pytest.mark.parametrize("data, hint", [
-    (b"\x89PNG\r\n\x1a\n" + bytes(64), "PNG image"),
-    (b"\xff\xd8\xff\xe0" + bytes(64), "JPEG image"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "legacy Word (.doc)"),
-    (b"\x7fELF\x02\x01\x01\x00" + bytes(64), "binary"),
-])
+@pytest.mark.parametrize(
+    "data, hint",
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "PNG image"),
+        (b"\xff\xd8\xff\xe0" + bytes(64), "JPEG image"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "legacy Word (.doc)"),
+        (b"\x7fELF\x02\x01\x01\x00" + bytes(64), "binary"),
+    ],
+)
 def test_unsupported_file_types_are_415(api, assert_error, data, hint):
     """Images, legacy Word files and binaries are refused by their bytes, whatever their name."""
     r = upload(api, data, "resume.pdf", "application/pdf")
@@ -215,8 +225,9 @@ def test_docx_decompression_bomb_is_413(api, assert_error, make_docx):
     with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/media/image1.bin", bytes(1_500_000))
     assert len(out.getvalue()) < 48 * 1024
-    assert_error(upload(api, out.getvalue(), "bomb.docx"), 413, "file_too_large", "decompression bomb",
-                 "ROLELENS_MAX_ZIP_RATIO")
+    assert_error(
+        upload(api, out.getvalue(), "bomb.docx"), 413, "file_too_large", "decompression bomb", "ROLELENS_MAX_ZIP_RATIO"
+    )
 
 
 def test_docx_unpacking_over_the_limit_is_413(api, assert_error, make_docx):
@@ -225,15 +236,18 @@ def test_docx_unpacking_over_the_limit_is_413(api, assert_error, make_docx):
     with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as z:
         for i in range(3):  # each part is under the size where the ratio is checked
             z.writestr(f"word/media/pad{i}.bin", bytes(900_000))
-    assert_error(upload(api, out.getvalue(), "padded.docx"), 413, "file_too_large", "unpacks to",
-                 "ROLELENS_MAX_UNZIPPED_BYTES")
+    assert_error(
+        upload(api, out.getvalue(), "padded.docx"), 413, "file_too_large", "unpacks to", "ROLELENS_MAX_UNZIPPED_BYTES"
+    )
 
 
 def test_no_error_leaks_the_text(api):
     """Error bodies never echo the text that was sent."""
     secret = "Confidential candidate Zyxwvut"
-    for r in (api.post("/classify", json={"text": secret, "kind": "poem"}),
-              api.post("/classify/batch", json={"items": [{"text": secret}] * 5})):
+    for r in (
+        api.post("/classify", json={"text": secret, "kind": "poem"}),
+        api.post("/classify/batch", json={"items": [{"text": secret}] * 5}),
+    ):
         assert r.status_code == 422 and "Zyxwvut" not in r.text
 
 

@@ -9,8 +9,9 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FUZZ = settings(max_examples=60, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                      HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
@@ -46,7 +47,10 @@ def test_classify_json_never_fails(api, body):
 
 
 @FUZZ
-@given(raw=st.binary(max_size=400), content_type=st.sampled_from(["application/json", "text/plain", "", "application/json; charset=latin-1"]))
+@given(
+    raw=st.binary(max_size=400),
+    content_type=st.sampled_from(["application/json", "text/plain", "", "application/json; charset=latin-1"]),
+)
 def test_raw_bodies_never_fail(api, raw, content_type):
     """Arbitrary bytes under any content type get a 4xx, never a 500."""
     headers = {"content-type": content_type} if content_type else {}
@@ -77,10 +81,12 @@ def test_files_never_fail(api, make_pdf, make_docx, data):
 
 def test_docx_with_entity_expansion_is_harmless(api, make_docx):
     """A DOCX whose XML declares an entity bomb (a billion laughs) is refused, not expanded."""
-    bomb = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">' +
-            "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)) +
-            ']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            "<w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>")
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+        + ']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body></w:document>"
+    )
     source = zipfile.ZipFile(io.BytesIO(make_docx("placeholder")))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:

@@ -71,7 +71,7 @@ def test_page_is_served_with_its_assets_and_no_cdn(api):
     page = api.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    assert 'src="/static/app.js"' in page.text and "http" not in page.text.replace('http-equiv', '')
+    assert 'src="/static/app.js"' in page.text and "http" not in page.text.replace("http-equiv", "")
     assert 'call("/classify"' in api.get("/static/app.js").text
     assert api.get("/static/app.css").status_code == 200
 

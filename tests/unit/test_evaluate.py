@@ -9,7 +9,10 @@ from training.evaluate import expected_calibration_error, main, mask_role_names,
 
 def test_masking_removes_every_role_name():
     """Role names of both roles, singular, plural and spelled variously, become the neutral token."""
-    text = "Data Scientists, a data science team, an ML Engineer, MLOps engineers, a Machine-Learning Engineer, NLP engineer"
+    text = (
+        "Data Scientists, a data science team, an ML Engineer, MLOps engineers, "
+        "a Machine-Learning Engineer, NLP engineer"
+    )
     masked = mask_role_names(text)
     assert "scien" not in masked.lower() and "engineer" not in masked.lower()
     assert masked.count("[ROLE]") == 6

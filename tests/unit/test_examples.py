@@ -1,5 +1,6 @@
-from classifier.lexicon import Lexicon
 from pathlib import Path
+
+from classifier.lexicon import Lexicon
 from training.examples import generate_examples, load_roles, load_templates
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -7,8 +8,11 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 def generate(seed, n=20):
     return generate_examples(
-        load_roles(DATA / "roles.toml"), Lexicon.from_dir(DATA / "lexicon"),
-        load_templates(DATA / "templates.toml"), n_per_role=n, seed=seed,
+        load_roles(DATA / "roles.toml"),
+        Lexicon.from_dir(DATA / "lexicon"),
+        load_templates(DATA / "templates.toml"),
+        n_per_role=n,
+        seed=seed,
     )
 
 

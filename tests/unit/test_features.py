@@ -36,7 +36,13 @@ def test_fast_transform_equals_scikit_learn(model):
 
     from classifier.features import transform
 
-    texts = ["", "nothing the model knows", "Deploy models to production; deploy again.", "SQL, A/B tests, Tableau " * 20, ""]
+    texts = [
+        "",
+        "nothing the model knows",
+        "Deploy models to production; deploy again.",
+        "SQL, A/B tests, Tableau " * 20,
+        "",
+    ]
     ours, theirs = transform(model.vectorizer_, texts), model.vectorizer_.transform(texts)
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     assert np.abs((ours - theirs).toarray()).max() < 1e-6
