@@ -14,7 +14,7 @@ TEXT_COL ?= text
 LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test eval label lint clean FORCE
+.PHONY: help setup train serve test eval label lint bench clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,10 @@ PACKAGES := $(wildcard classifier training service labelling rolelens bench test
 lint: $(VENV)/.installed ## check style and common mistakes with ruff (ruff format fixes layout)
 	$(VENV)/bin/ruff check $(PACKAGES)
 	$(VENV)/bin/ruff format --check $(PACKAGES)
+
+# QUICK=1 is a smaller run (under a minute); DEV=1 builds the texts from ../shared/eval/dev.csv.
+bench: $(VENV)/.installed $(MODEL) ## measure speed, memory and cost growth against the issues' targets (QUICK=1, DEV=1)
+	$(PY) -m bench --models $(MODELS) $(if $(QUICK),--mode quick) $(if $(DEV),--dev)
 
 clean: ## remove trained models, caches and the virtual environment
 	rm -rf $(MODELS) $(VENV) .pytest_cache *.egg-info

@@ -1,0 +1,80 @@
+"""In-process costs of a loaded model: throughput, single-text latency, explanation cost.
+
+Each comparison is paired: the two things compared run one after the other in every round,
+and the ratio is the median of the rounds' ratios, so that load from other users of the
+machine, which comes and goes, weighs on both sides alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bench.stats import median, percentile
+
+
+def _rounds(fns: tuple[Callable[[], object], ...], repeats: int) -> list[list[float]]:
+    """Seconds of each function in each of ``repeats`` rounds, after one warm-up round."""
+    for fn in fns:
+        fn()  # warm-up: caches, lazily built pipelines, lookup tables
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return times
+
+
+def throughput(model, texts: list[str], repeats: int) -> dict:
+    """``predict`` against the bare fitted vectorizer's ``transform`` on the same texts."""
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    vec, pred = _rounds((lambda: model.vectorizer_.transform(texts), lambda: model.predict(texts)), repeats)
+    n = len(texts)
+    return {
+        "docs": n,
+        "mb": round(mb, 3),
+        "repeats": repeats,
+        "vectorizer_docs_per_s": n / median(vec),
+        "vectorizer_mb_per_s": mb / median(vec),
+        "predict_docs_per_s": n / median(pred),
+        "predict_mb_per_s": mb / median(pred),
+        # Throughput ratio predict / transform, paired round by round.
+        "predict_vs_vectorizer": median([v / p for v, p in zip(vec, pred)]),
+    }
+
+
+def latency(model, texts: list[str], warmup: int = 20) -> dict:
+    """Milliseconds of one-text ``predict`` and ``explain`` calls, as a service makes them."""
+    out = {}
+    for name, fn in (("predict", lambda t: model.predict([t])), ("explain", lambda t: model.explain([t]))):
+        for t in texts[:warmup]:
+            fn(t)
+        ms = []
+        for t in texts:
+            start = time.perf_counter()
+            fn(t)
+            ms.append((time.perf_counter() - start) * 1e3)
+        out[name] = {"n": len(ms), "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
+                     "per_s": 1e3 * len(ms) / sum(ms)}
+    return out
+
+
+def explain_cost(model, texts: list[str], repeats: int) -> dict:
+    """What ``explain`` costs over ``predict`` on the same texts, and how much of it is evidence."""
+    from classifier.explain import EvidenceFinder
+
+    finder = EvidenceFinder(model.lexicon_)
+    pred, expl, evidence = _rounds(
+        (lambda: model.predict(texts), lambda: model.explain(texts), lambda: finder.find(texts)), repeats
+    )
+    n = len(texts)
+    return {
+        "docs": n,
+        "repeats": repeats,
+        "predict_docs_per_s": n / median(pred),
+        "explain_docs_per_s": n / median(expl),
+        "explain_vs_predict": median([e / p for p, e in zip(pred, expl)]),
+        # Evidence (spaCy tokenizer + PhraseMatcher) as a share of the whole explain call.
+        "evidence_share": median([v / e for v, e in zip(evidence, expl)]),
+    }

@@ -1,0 +1,141 @@
+"""The terminal table and the JSON file of a bench run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+WIDTH = 108
+
+
+def _num(value: float | None, unit: str = "", digits: int | None = None) -> str:
+    if value is None:
+        return "-"
+    if digits is None:
+        digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    sep = "" if unit in ("x", "", "%") else " "
+    return f"{value:,.{digits}f}{sep}{unit}"
+
+
+def _skipped(node: dict | None) -> str | None:
+    if not isinstance(node, dict):
+        return "not measured: no result"
+    note = node.get("not_measured")
+    return f"not measured: {note}" if note else None
+
+
+def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
+    """(section, measure, value) rows for everything a run measured, in reading order."""
+    rows: list[tuple[str, str, str]] = []
+    add = lambda section, what, value: rows.append((section, what, value))  # noqa: E731
+
+    ip = r.get("inprocess", {})
+    tp = ip.get("throughput")
+    if tp:
+        sec = f"in-process, {tp['docs']} texts of 4 KB"
+        add(sec, "bare vectorizer_.transform", f"{_num(tp['vectorizer_docs_per_s'], 'docs/s')}  "
+            f"{_num(tp['vectorizer_mb_per_s'], 'MB/s')}")
+        add(sec, "predict", f"{_num(tp['predict_docs_per_s'], 'docs/s')}  {_num(tp['predict_mb_per_s'], 'MB/s')}")
+        add(sec, "predict / transform throughput", _num(tp["predict_vs_vectorizer"], "x"))
+    lat = ip.get("latency")
+    if lat:
+        for name in ("predict", "explain"):
+            add("in-process, one text a call", f"{name} latency p50 / p99",
+                f"{_num(lat[name]['p50_ms'], 'ms')} / {_num(lat[name]['p99_ms'], 'ms')}  "
+                f"({_num(lat[name]['per_s'], 'calls/s')})")
+    ex = ip.get("explain")
+    if ex:
+        sec = f"in-process, {ex['docs']} texts of 4 KB"
+        add(sec, "explain / predict time", _num(ex["explain_vs_predict"], "x"))
+        add(sec, "evidence share of explain time", _num(100 * ex["evidence_share"], "%", 0))
+
+    for key, label in (("rows", "rows at 4 KB"), ("kb", "text length, same total MB")):
+        g = r.get("growth", {}).get(key)
+        if not g:
+            continue
+        if _skipped(g):
+            add(f"cost growth: {label}", "-", _skipped(g))
+            continue
+        sec = f"cost growth: {label}"
+        for run in g["runs"]:
+            size = f"{run['rows']:,} rows" if key == "rows" else f"{run['kb']:g} KB x {run['rows']:,}"
+            add(sec, size, f"{_num(run['docs_per_s'], 'docs/s')}  {_num(run['mb_per_s'], 'MB/s')}  "
+                f"peak RSS {_num(run['peak_rss_mb'], 'MB', 0)} (+{_num(run['predict_extra_mb'], 'MB', 0)} to predict)")
+        per = "time" if key == "rows" else "time per text"
+        add(sec, "verdict", f"{per} ~ size^{g['time_exponent']:.2f}: {g['time_verdict']}; "
+            f"memory ~ size^{g['memory_exponent']:.2f}: {g['memory_verdict']}")
+
+    tr = r.get("train")
+    if tr:
+        add("training", "make train", _skipped(tr) or f"{_num(tr['seconds'], 's')} wall (median of {len(tr['runs'])}), "
+            f"model {_num(tr['model_mb'], 'MB', 2)} on disk")
+    st = r.get("startup")
+    if st:
+        value = _skipped(st) or f"{_num(st['seconds'], 's')} until {st['endpoint']} answered (median of {len(st['runs'])})"
+        add("service", "start-up", value)
+        if st.get("ready_note"):
+            add("service", "start-up until /health/ready", f"not measured: {st['ready_note']}")
+
+    http = r.get("http", {})
+    for route, path in (("classify", "/classify"), ("classify_batch", "/classify/batch")):
+        node = http.get(route)
+        if node is None:
+            continue
+        if _skipped(node):
+            add(f"HTTP {path}", "-", _skipped(node))
+            continue
+        for c in ("c1", "c4"):
+            m = node.get(c)
+            if not m:
+                continue
+            docs = f", {_num(m['docs_per_s'], 'docs/s')}" if "docs_per_s" in m and path.endswith("batch") else ""
+            errors = f", {m['errors']} errors" if m["errors"] else ""
+            add(f"HTTP {path}", f"{c[1:]} client{'s' if c != 'c1' else ''}",
+                f"p50 {_num(m['p50_ms'], 'ms')}  p99 {_num(m['p99_ms'], 'ms')}  {_num(m['per_s'], 'req/s')}{docs}"
+                f"  ({m['requests']} requests{errors})")
+        for what, value in node.get("ratios", {}).items():
+            add(f"HTTP {path}", f"docs/s {what}", _num(value, "x"))
+
+    cli = r.get("batch_cli")
+    if cli:
+        if _skipped(cli):
+            add("batch CLI (rolelens label)", "-", _skipped(cli))
+        else:
+            for key in ("workers_1", "workers_2", "explain_1", "plain_1"):
+                m = cli.get(key)
+                if m:
+                    add(f"batch CLI, {m['rows']:,} rows of {m['kb']:g} KB", m["label"],
+                        f"{_num(m['rows_per_s'], 'rows/s')}  {_num(m['mb_per_s'], 'MB/s')}  "
+                        f"peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}  ({_num(m['seconds'], 's')})")
+    return rows
+
+
+def format_table(result: dict) -> str:
+    """The whole report: what was measured, then each target next to its measured value."""
+    meta = result["meta"]
+    lines = ["=" * WIDTH,
+             f"RoleLens bench  {meta['mode']}  commit {meta['commit'][:10]}{' (dirty)' if meta['dirty'] else ''}  "
+             f"{meta['date']}  model {meta['model_version']}",
+             f"texts: {meta['texts']}  |  load average {meta['loadavg_start']} at start, "
+             f"{meta['loadavg_end']} at end ({meta['cpus']} CPUs, shared: read ratios, not absolutes)",
+             "=" * WIDTH]
+    section = None
+    for sec, what, value in measurement_lines(result["results"]):
+        if sec != section:
+            lines.append(f"{sec}")
+            section = sec
+        lines.append(f"  {what:<46} {value}")
+    lines += ["-" * WIDTH, f"{'issue':<6}{'target':<55}{'goal':<10}{'measured':<13}status", "-" * WIDTH]
+    for t in result["targets"]:
+        lines.append(f"#{t['issue']:<5}{t['what']:<55}{t['goal']:<10}{_num(t['value'], t['unit']):<13}{t['status']}")
+        if t.get("note"):
+            lines.append(f"{'':6}  ({t['note']})")
+    lines.append("=" * WIDTH)
+    return "\n".join(lines)
+
+
+def write_json(result: dict, path: Path) -> Path:
+    """Write the run's JSON file (its folder is created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
+    return path

@@ -1,0 +1,283 @@
+"""``python -m bench``: one run of every measurement, a table on the terminal and a JSON file.
+
+Sections run one after the other (never two at once: they share two cores), each after a
+warm-up, each repeated and summarised by its median. A section that cannot run records why
+("not measured: ...") and the run goes on; the exit status is 1 when a section failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+SCHEMA = "rolelens-bench/1"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything a mode measures."""
+
+    name: str
+    budget_s: float  # the whole run should stay under this
+    throughput_docs: int  # 4 KB texts for predict against transform
+    repeats: int
+    latency_texts: int
+    explain_docs: int
+    growth_rows: tuple[int, ...]
+    growth_row_repeats: tuple[int, ...]
+    growth_kb: tuple[float, ...]
+    growth_kb_total_mb: float
+    growth_kb_repeats: int
+    train_runs: int
+    train_n_per_role: int | None  # None: the real `make train`
+    startup_runs: int
+    http_requests: int
+    http_seconds: float
+    http_rounds: int
+    batch_size: int  # texts per /classify/batch request
+    cli_rows: int
+    cli_explain_rows: int
+
+
+PLANS = {
+    "full": Plan("full", 600, 2000, 5, 500, 400, (1_000, 10_000, 100_000), (5, 3, 1), (0.5, 4, 32), 4.0, 3,
+                 3, None, 3, 4000, 8.0, 3, 32, 200_000, 4_000),
+    "quick": Plan("quick", 60, 400, 3, 150, 100, (250, 1_000, 4_000), (3, 3, 1), (0.5, 4, 32), 0.5, 2,
+                  1, None, 1, 400, 2.0, 2, 16, 4_000, 400),
+    # For the bench's own test: every code path, tiny sizes, a small training run.
+    "tiny": Plan("tiny", 120, 40, 2, 20, 10, (20, 40), (1, 1), (4, 32), 0.1, 1,
+                 1, 60, 1, 20, 1.0, 1, 4, 200, 50),
+}
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _log(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+class Runner:
+    """Runs the sections of one plan and collects their results."""
+
+    def __init__(self, plan: Plan, models: str, dev: bool, workdir: Path):
+        self.plan, self.models, self.dev, self.workdir = plan, models, dev, workdir
+        self.results: dict = {}
+        self.failed: list[str] = []
+
+    def section(self, key: str, fn, *args) -> None:
+        """Run one section; a failure is recorded as "not measured" with its cause."""
+        _log(f"{key} ...")
+        started = time.perf_counter()
+        try:
+            self.results[key] = fn(*args)
+        except Exception as err:  # noqa: BLE001 - one broken section must not hide the others
+            traceback.print_exc()
+            self.failed.append(key)
+            self.results[key] = {"not_measured": f"failed: {type(err).__name__}: {str(err)[:300]}"}
+        _log(f"{key} done in {time.perf_counter() - started:.1f}s")
+
+    def texts(self, n: int, kb: float) -> list[str]:
+        from bench.texts import texts
+
+        return list(texts(self.pieces, n, kb))
+
+    def prepare(self) -> None:
+        from bench.texts import dev_pieces, generated_pieces
+
+        self.pieces = dev_pieces() if self.dev else generated_pieces()
+        self.pieces_file = self.workdir / "pieces.json"
+        self.pieces_file.write_text(json.dumps(self.pieces))
+
+    def inprocess(self) -> dict:
+        from bench import inprocess
+        from classifier.persist import load_model
+
+        p = self.plan
+        model, _ = load_model(self.models)
+        return {
+            "throughput": inprocess.throughput(model, self.texts(p.throughput_docs, 4), p.repeats),
+            "latency": inprocess.latency(model, self.texts(p.latency_texts, 4)),
+            "explain": inprocess.explain_cost(model, self.texts(p.explain_docs, 4), p.repeats),
+        }
+
+    def growth(self) -> dict:
+        from bench.growth import run_child, summarise
+
+        p = self.plan
+        rows = [run_child(self.models, str(self.pieces_file), n, 4, r)
+                for n, r in zip(p.growth_rows, p.growth_row_repeats)]
+        per_size = []
+        for kb in p.growth_kb:
+            n = max(2, round(p.growth_kb_total_mb * 1e6 / (kb * 1024)))
+            per_size.append(run_child(self.models, str(self.pieces_file), n, kb, p.growth_kb_repeats))
+        return {"rows": summarise(rows, "rows"), "kb": summarise(per_size, "kb")}
+
+    def train(self) -> dict:
+        from bench import train_cost
+
+        return train_cost.measure(self.plan.train_runs, self.plan.train_n_per_role)
+
+    def serving(self) -> None:
+        """Start-up time, then load on /classify (and /classify/batch where it exists)."""
+        from bench import serving
+
+        p = self.plan
+        _log("service start-up ...")
+        startup, server = serving.startup(self.models, p.startup_runs)
+        if startup["endpoint"] != serving.READY:
+            startup["ready_note"] = f"feature not on main yet ({serving.READY}, issue 4); timed until /health answered"
+        self.results["startup"] = startup
+        http: dict = {}
+        self.results["http"] = http
+        try:
+            one = self.workdir / "classify.jsonl"
+            one.write_text("".join(json.dumps({"text": t, "kind": "posting"}) + "\n" for t in self.texts(200, 4)))
+            http["classify"] = {
+                f"c{c}": serving.load(server, "/classify", one, c, p.http_requests, p.http_seconds, p.http_rounds)
+                for c in (1, 4)
+            }
+            if server.has_route("post", "/classify/batch"):
+                http["classify_batch"] = self._batch_load(server)
+            else:
+                http["classify_batch"] = {"not_measured": "feature not on main yet (/classify/batch, issue 4)"}
+        finally:
+            server.stop()
+        self._http_ratios()
+
+    def _batch_load(self, server) -> dict:
+        from bench import serving
+
+        p = self.plan
+        texts = self.texts(p.batch_size * 20, 4)
+        bodies = self.workdir / "batch.jsonl"
+        with open(bodies, "w") as f:
+            for i in range(0, len(texts), p.batch_size):
+                items = [{"id": i + j, "text": t, "kind": "posting"} for j, t in enumerate(texts[i : i + p.batch_size])]
+                f.write(json.dumps({"items": items}) + "\n")
+        requests = max(2, p.http_requests // p.batch_size)
+        out = {}
+        for c in (1, 4):
+            m = serving.load(server, "/classify/batch", bodies, c, requests, p.http_seconds, p.http_rounds,
+                             expect='"results"')
+            m["docs_per_s"] = m["per_s"] * p.batch_size
+            m["batch_size"] = p.batch_size
+            out[f"c{c}"] = m
+        return out
+
+    def _http_ratios(self) -> None:
+        """HTTP throughput against in-process throughput of the same work, measured above."""
+        ip = self.results.get("inprocess", {})
+        predict = ip.get("throughput", {}).get("predict_docs_per_s")
+        explain_one = ip.get("latency", {}).get("explain", {}).get("per_s")
+        explain_batch = ip.get("explain", {}).get("explain_docs_per_s")
+        c = self.results["http"].get("classify", {}).get("c4")
+        if c and predict and explain_one:
+            self.results["http"]["classify"]["ratios"] = {
+                "4 clients / in-process predict": c["per_s"] / predict,
+                "4 clients / in-process explain 1-by-1": c["per_s"] / explain_one,
+            }
+        b = self.results["http"].get("classify_batch", {}).get("c4")
+        if b and predict and explain_batch:
+            self.results["http"]["classify_batch"]["ratios"] = {
+                "4 clients / in-process predict": b["docs_per_s"] / predict,
+                "4 clients / in-process explain batched": b["docs_per_s"] / explain_batch,
+            }
+
+    def batch_cli(self) -> dict:
+        from bench import batch_cli
+
+        p = self.plan
+        return batch_cli.measure(self.workdir, self.pieces, p.cli_rows, p.cli_explain_rows, self.models)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=sorted(PLANS), default="full",
+                        help="full (under 10 min), quick (under 1 min) or tiny (the bench's own test)")
+    parser.add_argument("--models", default="models", help="models folder whose current model is measured")
+    parser.add_argument("--dev", action="store_true", help="build texts from ../shared/eval/dev.csv postings")
+    parser.add_argument("--out", type=Path, help="JSON file to write (default bench/results/<date>-<commit>.json)")
+    parser.add_argument("--skip", action="append", default=[], metavar="SECTION",
+                        choices=["inprocess", "growth", "train", "serving", "batch_cli"],
+                        help="leave a section out (repeatable)")
+    args = parser.parse_args(argv)
+
+    from bench.report import format_table, write_json
+    from bench.targets import TARGETS, Target, evaluate
+    from classifier.persist import ModelLoadError, read_metadata
+
+    plan = PLANS[args.mode]
+    try:
+        meta_model = read_metadata(args.models)
+    except ModelLoadError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    commit = _git("rev-parse", "HEAD") or "unknown"
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    now = datetime.now(timezone.utc)
+    meta = {
+        "date": now.isoformat(timespec="seconds"), "commit": commit, "dirty": dirty, "mode": plan.name,
+        "plan": asdict(plan), "model_version": meta_model.get("model_version", "unknown"),
+        "models": str(args.models), "python": platform.python_version(), "cpus": os.cpu_count(),
+        "loadavg_start": _loadavg(),
+        "texts": ("postings from ../shared/eval/dev.csv, joined and cut to size" if args.dev
+                  else "generated postings (training.examples, seed 6006), joined and cut to size"),
+    }
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="rolelens-bench-") as tmp:
+        runner = Runner(plan, args.models, args.dev, Path(tmp))
+        try:
+            runner.prepare()
+        except (OSError, ValueError) as err:
+            print(f"error: cannot build the bench texts: {err}", file=sys.stderr)
+            return 2
+        steps = [("inprocess", runner.inprocess), ("growth", runner.growth), ("train", runner.train),
+                 ("serving", runner.serving), ("batch_cli", runner.batch_cli)]
+        for key, fn in steps:
+            if key in args.skip:
+                for part in (("startup", "http") if key == "serving" else (key,)):
+                    runner.results[part] = {"not_measured": "left out with --skip"}
+            elif key == "serving":
+                runner.section("serving", fn)
+                # serving() files its results under "startup" and "http"; a failure, under its own name.
+                failure = runner.results.pop("serving", None)
+                for part in ("startup", "http"):
+                    runner.results.setdefault(part, failure or {"not_measured": "no result"})
+            else:
+                runner.section(key, fn)
+    elapsed = time.perf_counter() - started
+    meta.update(loadavg_end=_loadavg(), seconds=elapsed)
+    results = runner.results
+    results["run"] = {"seconds": elapsed}
+    targets = (*TARGETS, Target(6, f"whole bench run ({plan.name})", "<", plan.budget_s, "s",
+                                lambda r: r["run"]["seconds"], "run"))
+    result = {"schema": SCHEMA, "meta": meta, "results": results, "targets": evaluate(results, targets)}
+    out = args.out or RESULTS / f"{now:%Y%m%d-%H%M%S}-{commit[:10]}{'-dirty' if dirty else ''}.json"
+    write_json(result, out)
+    print(format_table(result))
+    print(f"results written to {out}")
+    if runner.failed:
+        print(f"error: sections failed: {', '.join(runner.failed)} (see the messages above)", file=sys.stderr)
+        return 1
+    return 0

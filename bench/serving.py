@@ -1,0 +1,148 @@
+"""The service under load: start-up time, and latency and throughput over real HTTP.
+
+The server is ``python -m service`` (one uvicorn worker) on 127.0.0.1; the load comes from
+``python -m bench.loadgen`` in another process, as a client on the same machine would send it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench.stats import median, rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+READY = "/health/ready"  # issue 4; the walking skeleton only has /health
+HEALTH = "/health"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+class Server:
+    """``python -m service`` on a free port, started and stopped by the bench.
+
+    ``start`` returns the seconds from launching the process until the readiness endpoint
+    answers 200 (``/health/ready``, or ``/health`` where that does not exist yet).
+    """
+
+    def __init__(self, models: str, timeout: float = 120):
+        self.models, self.timeout = models, timeout
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.ready_path = READY
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        env = {**os.environ, "ROLELENS_MODEL_DIR": self.models, "ROLELENS_PORT": str(self.port),
+               "ROLELENS_HOST": "127.0.0.1", "ROLELENS_LOG_LEVEL": "warning"}
+        began = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "-m", "service"], env=env, cwd=ROOT,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while time.perf_counter() - began < self.timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"service exited with {self.proc.returncode}: "
+                                   f"{self.proc.stderr.read().decode()[-2000:]}")
+            status = _status(self.base + self.ready_path)
+            if status == 404 and self.ready_path == READY:
+                self.ready_path = HEALTH  # answered, so started; this build has no readiness route
+                continue
+            if status == 200:
+                return time.perf_counter() - began
+            time.sleep(0.01)
+        self.stop()
+        raise RuntimeError(f"service not ready within {self.timeout:.0f} s")
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.proc.pid) if self.proc else 0.0
+
+    def has_route(self, method: str, path: str) -> bool:
+        """Whether the running app's OpenAPI schema lists ``method path``."""
+        with urllib.request.urlopen(self.base + "/openapi.json", timeout=5) as r:
+            paths = json.load(r).get("paths", {})
+        return method.lower() in paths.get(path, {})
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def startup(models: str, repeats: int) -> tuple[dict, Server]:
+    """Median start-up time over ``repeats`` starts; the last server is left running."""
+    times, server = [], None
+    for i in range(repeats):
+        server = Server(models)
+        try:
+            times.append(server.start())
+        except BaseException:
+            server.stop()
+            raise
+        if i < repeats - 1:
+            server.stop()
+    return {"seconds": median(times), "runs": times, "endpoint": server.ready_path}, server
+
+
+def load(server: Server, path: str, bodies_file: Path, concurrency: int, requests: int,
+         seconds: float, rounds: int, expect: str = '"label"') -> dict:
+    """Median latency and throughput of ``rounds`` load runs after one short warm-up run."""
+
+    def run(n: int, limit: float) -> dict:
+        cmd = [sys.executable, "-m", "bench.loadgen", "--port", str(server.port), "--path", path,
+               "--bodies", str(bodies_file), "--concurrency", str(concurrency), "--requests", str(n),
+               "--seconds", str(limit), "--expect", expect]
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=limit + 90)
+        if done.returncode != 0:
+            raise RuntimeError(f"load generator failed:\n{done.stderr[-2000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    run(max(concurrency * 5, requests // 10), max(1.0, seconds / 4))
+    runs = [run(requests, seconds) for _ in range(rounds)]
+    ok = [r for r in runs if r["ok"]]
+    return {
+        "path": path,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "requests": sum(r["ok"] + r["errors"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "error_samples": [e for r in runs for e in r["error_samples"]][:3],
+        "per_s": median([r["per_s"] for r in runs]),
+        "p50_ms": median([r["p50_ms"] for r in ok]) if ok else None,
+        "p99_ms": median([r["p99_ms"] for r in ok]) if ok else None,
+        "server_rss_mb": server.rss_mb(),
+    }

@@ -1,0 +1,96 @@
+"""The speed targets the issues set, and whether a run meets them.
+
+A target whose measurement is missing is "not measured", with the reason the run recorded
+(for instance a feature that is not on main yet); it is never filled in or guessed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MET, NOT_MET, NOT_MEASURED = "met", "NOT MET", "not measured"
+_OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One goal: ``value(results) op goal``."""
+
+    issue: int
+    what: str
+    op: str
+    goal: float
+    unit: str
+    value: Callable[[dict], float | None]
+    section: str  # the results key whose "not_measured" note explains a missing value
+
+
+def _get(results: dict, *keys: str) -> float | None:
+    node = results
+    for key in keys:
+        if not isinstance(node, dict) or node.get(key) is None:
+            return None
+        node = node[key]
+    return node
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+TARGETS = (
+    Target(4, "/classify p50 latency, 4 clients", "<=", 8, "ms",
+           lambda r: _get(r, "http", "classify", "c4", "p50_ms"), "http"),
+    Target(4, "/classify p99 latency, 4 clients", "<=", 25, "ms",
+           lambda r: _get(r, "http", "classify", "c4", "p99_ms"), "http"),
+    Target(4, "/classify docs/s, 4 clients / in-process predict", ">=", 0.70, "x",
+           lambda r: _ratio(_get(r, "http", "classify", "c4", "per_s"),
+                            _get(r, "inprocess", "throughput", "predict_docs_per_s")), "http"),
+    Target(4, "/classify/batch docs/s, 4 clients / in-process predict", ">=", 0.70, "x",
+           lambda r: _ratio(_get(r, "http", "classify_batch", "c4", "docs_per_s"),
+                            _get(r, "inprocess", "throughput", "predict_docs_per_s")), "http.classify_batch"),
+    Target(5, "label rows/s, 1 worker / bare vectorizer transform", ">=", 0.90, "x",
+           lambda r: _ratio(_get(r, "batch_cli", "workers_1", "rows_per_s"),
+                            _get(r, "inprocess", "throughput", "vectorizer_docs_per_s")), "batch_cli"),
+    Target(5, "label rows/s, 2 workers / 1 worker", ">=", 1.70, "x",
+           lambda r: _ratio(_get(r, "batch_cli", "workers_2", "rows_per_s"),
+                            _get(r, "batch_cli", "workers_1", "rows_per_s")), "batch_cli"),
+    Target(5, "label --explain time / without", "<=", 2.0, "x",
+           lambda r: _get(r, "batch_cli", "explain_cost"), "batch_cli"),
+    Target(2, "make train wall time", "<", 60, "s",
+           lambda r: _get(r, "train", "seconds"), "train"),
+)
+
+
+def _reason(results: dict, section: str) -> str:
+    node = results
+    for key in section.split("."):
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict) and node.get("not_measured"):
+            return str(node["not_measured"])
+    return "no measurement in this run"
+
+
+def evaluate(results: dict, targets: tuple[Target, ...] = TARGETS) -> list[dict]:
+    """Each target with its measured value and status.
+
+    >>> rows = evaluate({"train": {"seconds": 3.2}, "batch_cli": {"not_measured": "not on main"}},
+    ...                 tuple(t for t in TARGETS if t.issue in (2, 5))[:2])
+    >>> [(r["what"], r["status"]) for r in rows]
+    [('label rows/s, 1 worker / bare vectorizer transform', 'not measured'), ('label rows/s, 2 workers / 1 worker', 'not measured')]
+    >>> evaluate({"train": {"seconds": 3.2}}, TARGETS[-1:])[0]["status"]
+    'met'
+    """
+    out = []
+    for t in targets:
+        value = t.value(results)
+        row = {"issue": t.issue, "what": t.what, "goal": f"{t.op} {t.goal:g} {t.unit}".replace(" x", "x"),
+               "unit": t.unit, "value": value}
+        if value is None:
+            row.update(status=NOT_MEASURED, note=_reason(results, t.section))
+        else:
+            row.update(status=MET if _OPS[t.op](value, t.goal) else NOT_MET)
+        out.append(row)
+    return out
