@@ -21,6 +21,7 @@ from bench.stats import tree_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_ON_MAIN = "feature not on main yet (rolelens label, issue 5)"
+FEW = 20  # rows of the file whose run time is the command's fixed cost
 
 
 def command() -> list[str] | None:
@@ -93,22 +94,72 @@ def label(base: list[str], src: Path, dst: Path, rows: int, kb: float, mb: float
             "rows_per_s": rows / seconds, "mb_per_s": mb / seconds, "peak_rss_mb": peak}
 
 
-def measure(workdir: Path, pieces: dict[str, list[str]], rows: int, explain_rows: int, models: str) -> dict:
-    """Rows/s with 1 and 2 workers on ``rows`` rows; ``--explain`` cost on ``explain_rows`` rows."""
+def _steady(run: dict, fixed: dict) -> None:
+    """Add the rows/s of a run once its fixed cost (start-up, model load) is taken off.
+
+    The fixed cost is the time of the same command on a file of a few rows. Where a run is too
+    short to tell the two apart, the steady rate is left out rather than guessed.
+    """
+    labelling = run["seconds"] - fixed["seconds"]
+    run["fixed_seconds"] = fixed["seconds"]
+    run["steady_rows_per_s"] = run["rows"] / labelling if labelling > 0.1 * run["seconds"] else None
+
+
+def measure(workdir: Path, pieces: dict[str, list[str]], plan, models: str, reference) -> dict:
+    """Rows/s and peak RSS with 1 and 2 workers; 1 worker against the bare vectorizer; ``--explain``.
+
+    ``plan`` gives the sizes (``cli_rows`` of ``cli_kb`` KB for the worker counts, 4 KB files of
+    ``cli_ref_rows`` and ``cli_explain_rows`` rows); ``reference()`` measures the in-process
+    model, and runs right before and after the run it is compared with. Ratios use steady
+    rates (see :func:`_steady`); wall-clock rates are reported beside them.
+    """
+    from bench.inprocess import between
+
     base = command()
     if base is None:
         return {"not_measured": NOT_ON_MAIN}
-    big, small = workdir / "rows.csv", workdir / "rows-small.csv"
-    big_mb = write_csv(big, pieces, rows, 4)
-    small_mb = write_csv(small, pieces, explain_rows, 4)
     out = workdir / "labelled.csv"
-    result = {
-        "input_mb": big_mb,
-        "workers_1": label(base, big, out, rows, 4, big_mb, 1, False, models, "1 worker"),
-        "workers_2": label(base, big, out, rows, 4, big_mb, 2, False, models, "2 workers"),
-        "plain_1": label(base, small, out, explain_rows, 4, small_mb, 1, False, models, "1 worker, no --explain"),
-        "explain_1": label(base, small, out, explain_rows, 4, small_mb, 1, True, models, "1 worker, --explain"),
-    }
-    result["explain_cost"] = result["explain_1"]["seconds"] / result["plain_1"]["seconds"]
-    big.unlink()
+    result: dict = {}
+
+    src = workdir / "rows-few.csv"
+    mb = write_csv(src, pieces, FEW, 4)
+    fixed = {w: label(base, src, out, FEW, 4, mb, w, False, models, f"{w} worker(s), {FEW} rows: fixed cost")
+             for w in (1, 2)}
+    result["fixed_1"], result["fixed_2"] = fixed[1], fixed[2]
+
+    src = workdir / "rows-4kb.csv"
+    mb = write_csv(src, pieces, plan.cli_ref_rows, 4)
+    before = reference()
+    run = label(base, src, out, plan.cli_ref_rows, 4, mb, 1, False, models, "1 worker, 4 KB rows")
+    run["reference"] = between(before, reference())
+    _steady(run, fixed[1])
+    if run["steady_rows_per_s"]:
+        run["vs_vectorizer"] = run["steady_rows_per_s"] / run["reference"]["vectorizer_docs_per_s"]
+    result["reference_1"] = run
+    src.unlink()
+
+    src = workdir / "rows-explain.csv"
+    mb = write_csv(src, pieces, plan.cli_explain_rows, 4)
+    result["plain_1"] = label(base, src, out, plan.cli_explain_rows, 4, mb, 1, False, models, "1 worker")
+    result["explain_1"] = label(base, src, out, plan.cli_explain_rows, 4, mb, 1, True, models, "1 worker, --explain")
+    for key in ("plain_1", "explain_1"):
+        _steady(result[key], fixed[1])
+    plain, expl = result["plain_1"]["steady_rows_per_s"], result["explain_1"]["steady_rows_per_s"]
+    result["explain_cost"] = plain / expl if plain and expl else None
+    result["explain_cost_wall"] = result["explain_1"]["seconds"] / result["plain_1"]["seconds"]
+    src.unlink()
+
+    src = workdir / "rows.csv"
+    mb = write_csv(src, pieces, plan.cli_rows, plan.cli_kb)
+    result["input_mb"] = mb
+    for w in (1, 2):
+        run = label(base, src, out, plan.cli_rows, plan.cli_kb, mb, w, False, models,
+                    f"{w} worker{'s' if w > 1 else ''}")
+        _steady(run, fixed[w])
+        result[f"workers_{w}"] = run
+    src.unlink()
+    one, two = result["workers_1"]["steady_rows_per_s"], result["workers_2"]["steady_rows_per_s"]
+    result["two_vs_one"] = two / one if one and two else None
+    if None in (result["two_vs_one"], result["explain_cost"], result["reference_1"].get("vs_vectorizer")):
+        result["missing_note"] = "a run was too short to tell labelling from the command's fixed cost"
     return result

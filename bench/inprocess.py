@@ -78,3 +78,29 @@ def explain_cost(model, texts: list[str], repeats: int) -> dict:
         # Evidence (spaCy tokenizer + PhraseMatcher) as a share of the whole explain call.
         "evidence_share": median([v / e for v, e in zip(evidence, expl)]),
     }
+
+
+def reference(model, texts: list[str], singles: int, batch_size: int, repeats: int = 3) -> dict:
+    """Quick in-process throughputs, taken right before and after an out-of-process measurement.
+
+    Load from other users of the machine changes over minutes; a ratio between a server or a
+    command and the in-process model is only fair when both were measured close together.
+    """
+    vec, pred = _rounds((lambda: model.vectorizer_.transform(texts), lambda: model.predict(texts)), repeats)
+    one, batch = texts[:singles], texts[:batch_size]
+    one_by_one, batched = _rounds((lambda: [model.explain([t]) for t in one], lambda: model.explain(batch)), repeats)
+    return {
+        "vectorizer_docs_per_s": len(texts) / median(vec),
+        "predict_docs_per_s": len(texts) / median(pred),
+        "explain_one_by_one_per_s": len(one) / median(one_by_one),
+        "explain_batched_docs_per_s": len(batch) / median(batched),
+    }
+
+
+def between(before: dict, after: dict) -> dict:
+    """The mean of two references, key by key.
+
+    >>> between({"a": 1.0}, {"a": 3.0})
+    {'a': 2.0}
+    """
+    return {k: (before[k] + after[k]) / 2 for k in before}

@@ -88,25 +88,40 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
             m = node.get(c)
             if not m:
                 continue
-            docs = f", {_num(m['docs_per_s'], 'docs/s')}" if "docs_per_s" in m and path.endswith("batch") else ""
+            docs = f" = {_num(m['docs_per_s'], 'docs/s')}" if "docs_per_s" in m else ""
             errors = f", {m['errors']} errors" if m["errors"] else ""
-            add(f"HTTP {path}", f"{c[1:]} client{'s' if c != 'c1' else ''}",
+            clients = f"{c[1:]} client{'s' if c != 'c1' else ''}"
+            size = f", {m['batch_size']} texts a request" if "batch_size" in m else ""
+            add(f"HTTP {path}", f"{clients}{size}",
                 f"p50 {_num(m['p50_ms'], 'ms')}  p99 {_num(m['p99_ms'], 'ms')}  {_num(m['per_s'], 'req/s')}{docs}"
                 f"  ({m['requests']} requests{errors})")
-        for what, value in node.get("ratios", {}).items():
-            add(f"HTTP {path}", f"docs/s {what}", _num(value, "x"))
+            if "vs_predict" in m:
+                same = "batched" if "batch_size" in m else "one text a call"
+                add(f"HTTP {path}", f"{clients}: docs/s / in-process",
+                    f"{_num(m['vs_predict'], 'x')} of predict, {_num(m['vs_explain'], 'x')} of explain ({same}), "
+                    f"measured around it")
 
     cli = r.get("batch_cli")
     if cli:
         if _skipped(cli):
             add("batch CLI (rolelens label)", "-", _skipped(cli))
         else:
-            for key in ("workers_1", "workers_2", "explain_1", "plain_1"):
+            for key in ("fixed_1", "fixed_2", "workers_1", "workers_2", "reference_1", "plain_1", "explain_1"):
                 m = cli.get(key)
-                if m:
-                    add(f"batch CLI, {m['rows']:,} rows of {m['kb']:g} KB", m["label"],
-                        f"{_num(m['rows_per_s'], 'rows/s')}  {_num(m['mb_per_s'], 'MB/s')}  "
-                        f"peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}  ({_num(m['seconds'], 's')})")
+                if not m:
+                    continue
+                sec = f"batch CLI, {m['rows']:,} rows of {m['kb']:g} KB"
+                if key.startswith("fixed"):
+                    add(sec, m["label"], f"{_num(m['seconds'], 's')}  peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}")
+                    continue
+                steady = m.get("steady_rows_per_s")
+                add(sec, m["label"],
+                    f"{_num(m['rows_per_s'], 'rows/s')} wall, {_num(steady, 'rows/s')} without fixed cost  "
+                    f"peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}  ({_num(m['seconds'], 's')})")
+                if "vs_vectorizer" in m:
+                    add(sec, "/ in-process bare transform",
+                        f"{_num(m['vs_vectorizer'], 'x')} (transform measured around it: "
+                        f"{_num(m['reference']['vectorizer_docs_per_s'], 'docs/s')})")
     return rows
 
 

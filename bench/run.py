@@ -35,6 +35,7 @@ class Plan:
     repeats: int
     latency_texts: int
     explain_docs: int
+    reference_docs: int  # in-process reference taken around each HTTP and CLI measurement
     growth_rows: tuple[int, ...]
     growth_row_repeats: tuple[int, ...]
     growth_kb: tuple[float, ...]
@@ -47,18 +48,29 @@ class Plan:
     http_seconds: float
     http_rounds: int
     batch_size: int  # texts per /classify/batch request
-    cli_rows: int
-    cli_explain_rows: int
+    cli_rows: int  # rows/s with 1 and 2 workers, peak RSS
+    cli_kb: float
+    cli_ref_rows: int  # 4 KB rows, 1 worker, against the bare vectorizer
+    cli_explain_rows: int  # 4 KB rows, 1 worker, with and without --explain
 
 
 PLANS = {
-    "full": Plan("full", 600, 2000, 5, 500, 400, (1_000, 10_000, 100_000), (5, 3, 1), (0.5, 4, 32), 4.0, 3,
-                 3, None, 3, 4000, 8.0, 3, 32, 200_000, 4_000),
-    "quick": Plan("quick", 60, 400, 3, 150, 100, (250, 1_000, 4_000), (3, 3, 1), (0.5, 4, 32), 0.5, 2,
-                  1, None, 1, 400, 2.0, 2, 16, 4_000, 400),
+    "full": Plan("full", 600, throughput_docs=2000, repeats=5, latency_texts=400, explain_docs=200,
+                 reference_docs=400, growth_rows=(1_000, 10_000, 100_000), growth_row_repeats=(3, 1, 1),
+                 growth_kb=(0.5, 4, 32), growth_kb_total_mb=4.0, growth_kb_repeats=3, train_runs=3,
+                 train_n_per_role=None, startup_runs=3, http_requests=4000, http_seconds=5.0, http_rounds=3,
+                 batch_size=32, cli_rows=200_000, cli_kb=1, cli_ref_rows=20_000, cli_explain_rows=2_000),
+    "quick": Plan("quick", 60, throughput_docs=400, repeats=3, latency_texts=100, explain_docs=60,
+                  reference_docs=100, growth_rows=(250, 1_000, 4_000), growth_row_repeats=(3, 2, 1),
+                  growth_kb=(0.5, 4, 32), growth_kb_total_mb=0.5, growth_kb_repeats=2, train_runs=1,
+                  train_n_per_role=None, startup_runs=1, http_requests=300, http_seconds=1.5, http_rounds=2,
+                  batch_size=16, cli_rows=5_000, cli_kb=1, cli_ref_rows=1_000, cli_explain_rows=200),
     # For the bench's own test: every code path, tiny sizes, a small training run.
-    "tiny": Plan("tiny", 120, 40, 2, 20, 10, (20, 40), (1, 1), (4, 32), 0.1, 1,
-                 1, 60, 1, 20, 1.0, 1, 4, 200, 50),
+    "tiny": Plan("tiny", 120, throughput_docs=40, repeats=2, latency_texts=20, explain_docs=10,
+                 reference_docs=16, growth_rows=(20, 40), growth_row_repeats=(1, 1), growth_kb=(4, 32),
+                 growth_kb_total_mb=0.1, growth_kb_repeats=1, train_runs=1, train_n_per_role=60,
+                 startup_runs=1, http_requests=20, http_seconds=1.0, http_rounds=1, batch_size=4,
+                 cli_rows=200, cli_kb=1, cli_ref_rows=50, cli_explain_rows=20),
 }
 
 
@@ -84,6 +96,8 @@ class Runner:
         self.plan, self.models, self.dev, self.workdir = plan, models, dev, workdir
         self.results: dict = {}
         self.failed: list[str] = []
+        self._model = None
+        self._ref_texts: list[str] | None = None
 
     def section(self, key: str, fn, *args) -> None:
         """Run one section; a failure is recorded as "not measured" with its cause."""
@@ -109,16 +123,31 @@ class Runner:
         self.pieces_file = self.workdir / "pieces.json"
         self.pieces_file.write_text(json.dumps(self.pieces))
 
-    def inprocess(self) -> dict:
+    @property
+    def model(self):
+        if self._model is None:
+            from classifier.persist import load_model
+
+            self._model = load_model(self.models)[0]
+        return self._model
+
+    def reference(self) -> dict:
+        """In-process throughputs now, to set beside an out-of-process measurement."""
         from bench import inprocess
-        from classifier.persist import load_model
 
         p = self.plan
-        model, _ = load_model(self.models)
+        if self._ref_texts is None:
+            self._ref_texts = self.texts(p.reference_docs, 4)
+        return inprocess.reference(self.model, self._ref_texts, max(4, p.reference_docs // 8), p.batch_size)
+
+    def inprocess(self) -> dict:
+        from bench import inprocess
+
+        p = self.plan
         return {
-            "throughput": inprocess.throughput(model, self.texts(p.throughput_docs, 4), p.repeats),
-            "latency": inprocess.latency(model, self.texts(p.latency_texts, 4)),
-            "explain": inprocess.explain_cost(model, self.texts(p.explain_docs, 4), p.repeats),
+            "throughput": inprocess.throughput(self.model, self.texts(p.throughput_docs, 4), p.repeats),
+            "latency": inprocess.latency(self.model, self.texts(p.latency_texts, 4)),
+            "explain": inprocess.explain_cost(self.model, self.texts(p.explain_docs, 4), p.repeats),
         }
 
     def growth(self) -> dict:
@@ -139,7 +168,11 @@ class Runner:
         return train_cost.measure(self.plan.train_runs, self.plan.train_n_per_role)
 
     def serving(self) -> None:
-        """Start-up time, then load on /classify (and /classify/batch where it exists)."""
+        """Start-up time, then load on /classify (and /classify/batch where it exists).
+
+        An in-process reference is taken before the first load and after each one, so each
+        HTTP figure is set against the model's own speed of that minute.
+        """
         from bench import serving
 
         p = self.plan
@@ -153,62 +186,58 @@ class Runner:
         try:
             one = self.workdir / "classify.jsonl"
             one.write_text("".join(json.dumps({"text": t, "kind": "posting"}) + "\n" for t in self.texts(200, 4)))
-            http["classify"] = {
-                f"c{c}": serving.load(server, "/classify", one, c, p.http_requests, p.http_seconds, p.http_rounds)
-                for c in (1, 4)
-            }
+            loads = [("classify", c, lambda c=c: serving.load(server, "/classify", one, c, p.http_requests,
+                                                              p.http_seconds, p.http_rounds))
+                     for c in (1, 4)]
             if server.has_route("post", "/classify/batch"):
-                http["classify_batch"] = self._batch_load(server)
+                loads += [("classify_batch", c, lambda c=c: self._batch_load(server, c)) for c in (1, 4)]
             else:
                 http["classify_batch"] = {"not_measured": "feature not on main yet (/classify/batch, issue 4)"}
+            before = self.reference()
+            for route, c, run in loads:
+                _log(f"HTTP {route}, {c} client(s) ...")
+                m = run()
+                after = self.reference()
+                self._against(m, before, after, batched=route == "classify_batch")
+                http.setdefault(route, {})[f"c{c}"] = m
+                before = after
         finally:
             server.stop()
-        self._http_ratios()
 
-    def _batch_load(self, server) -> dict:
+    def _batch_load(self, server, clients: int) -> dict:
         from bench import serving
 
         p = self.plan
-        texts = self.texts(p.batch_size * 20, 4)
         bodies = self.workdir / "batch.jsonl"
-        with open(bodies, "w") as f:
-            for i in range(0, len(texts), p.batch_size):
-                items = [{"id": i + j, "text": t, "kind": "posting"} for j, t in enumerate(texts[i : i + p.batch_size])]
-                f.write(json.dumps({"items": items}) + "\n")
+        if not bodies.exists():
+            texts = self.texts(p.batch_size * 20, 4)
+            with open(bodies, "w") as f:
+                for i in range(0, len(texts), p.batch_size):
+                    items = [{"id": i + j, "text": t, "kind": "posting"}
+                             for j, t in enumerate(texts[i : i + p.batch_size])]
+                    f.write(json.dumps({"items": items}) + "\n")
         requests = max(2, p.http_requests // p.batch_size)
-        out = {}
-        for c in (1, 4):
-            m = serving.load(server, "/classify/batch", bodies, c, requests, p.http_seconds, p.http_rounds,
-                             expect='"results"')
-            m["docs_per_s"] = m["per_s"] * p.batch_size
-            m["batch_size"] = p.batch_size
-            out[f"c{c}"] = m
-        return out
+        m = serving.load(server, "/classify/batch", bodies, clients, requests, p.http_seconds, p.http_rounds,
+                         expect='"results"')
+        m.update(docs_per_s=m["per_s"] * p.batch_size, batch_size=p.batch_size)
+        return m
 
-    def _http_ratios(self) -> None:
-        """HTTP throughput against in-process throughput of the same work, measured above."""
-        ip = self.results.get("inprocess", {})
-        predict = ip.get("throughput", {}).get("predict_docs_per_s")
-        explain_one = ip.get("latency", {}).get("explain", {}).get("per_s")
-        explain_batch = ip.get("explain", {}).get("explain_docs_per_s")
-        c = self.results["http"].get("classify", {}).get("c4")
-        if c and predict and explain_one:
-            self.results["http"]["classify"]["ratios"] = {
-                "4 clients / in-process predict": c["per_s"] / predict,
-                "4 clients / in-process explain 1-by-1": c["per_s"] / explain_one,
-            }
-        b = self.results["http"].get("classify_batch", {}).get("c4")
-        if b and predict and explain_batch:
-            self.results["http"]["classify_batch"]["ratios"] = {
-                "4 clients / in-process predict": b["docs_per_s"] / predict,
-                "4 clients / in-process explain batched": b["docs_per_s"] / explain_batch,
-            }
+    @staticmethod
+    def _against(m: dict, before: dict, after: dict, batched: bool) -> None:
+        """Add to an HTTP figure the in-process speeds around it and the ratios to them."""
+        from bench.inprocess import between
+
+        ref = between(before, after)
+        docs = m.get("docs_per_s", m["per_s"])
+        m["reference"] = ref
+        m["vs_predict"] = docs / ref["predict_docs_per_s"]
+        # The same work in-process: /classify explains one text a call, /classify/batch a batch.
+        m["vs_explain"] = docs / ref["explain_batched_docs_per_s" if batched else "explain_one_by_one_per_s"]
 
     def batch_cli(self) -> dict:
         from bench import batch_cli
 
-        p = self.plan
-        return batch_cli.measure(self.workdir, self.pieces, p.cli_rows, p.cli_explain_rows, self.models)
+        return batch_cli.measure(self.workdir, self.pieces, self.plan, self.models, self.reference)
 
 
 def main(argv: list[str] | None = None) -> int:
