@@ -49,21 +49,22 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
         add(sec, "explain / predict time", _num(ex["explain_vs_predict"], "x"))
         add(sec, "evidence share of explain time", _num(100 * ex["evidence_share"], "%", 0))
 
-    for key, label in (("rows", "rows at 4 KB"), ("kb", "text length, same total MB")):
-        g = r.get("growth", {}).get(key)
+    growth = r.get("growth")
+    if growth and _skipped(growth):
+        add("cost growth", "-", _skipped(growth))
+    for key in ("rows", "kb"):
+        g = (growth or {}).get(key)
         if not g:
             continue
-        if _skipped(g):
-            add(f"cost growth: {label}", "-", _skipped(g))
-            continue
-        sec = f"cost growth: {label}"
+        sec = f"cost growth: rows of {g['runs'][0]['kb']:g} KB" if key == "rows" else "cost growth: text length, same total MB"
         for run in g["runs"]:
             size = f"{run['rows']:,} rows" if key == "rows" else f"{run['kb']:g} KB x {run['rows']:,}"
             add(sec, size, f"{_num(run['docs_per_s'], 'docs/s')}  {_num(run['mb_per_s'], 'MB/s')}  "
-                f"peak RSS {_num(run['peak_rss_mb'], 'MB', 0)} (+{_num(run['predict_extra_mb'], 'MB', 0)} to predict)")
+                f"peak RSS {_num(run['peak_rss_mb'], 'MB', 0)}, {_num(run['predict_extra_mb'], 'MB', 0)} of it to predict")
         per = "time" if key == "rows" else "time per text"
-        add(sec, "verdict", f"{per} ~ size^{g['time_exponent']:.2f}: {g['time_verdict']}; "
-            f"memory ~ size^{g['memory_exponent']:.2f}: {g['memory_verdict']}")
+        memory = (f"memory ~ size^{g['memory_exponent']:.2f}: {g['memory_verdict']}"
+                  if g["memory_exponent"] is not None else f"memory {g['memory_verdict']}")
+        add(sec, "verdict", f"{per} ~ size^{g['time_exponent']:.2f}: {g['time_verdict']}; {memory}")
 
     tr = r.get("train")
     if tr:
