@@ -14,12 +14,17 @@ from bench.stats import median, percentile
 
 
 def _rounds(fns: tuple[Callable[[], object], ...], repeats: int) -> list[list[float]]:
-    """Seconds of each function in each of ``repeats`` rounds, after one warm-up round."""
+    """Seconds of each function in each of ``repeats`` rounds, after one warm-up round.
+
+    Every other round runs the functions in reverse order, so that whatever the first (or
+    last) of a round pays for does not always fall on the same one.
+    """
     for fn in fns:
         fn()  # warm-up: caches, lazily built pipelines, lookup tables
     times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, out in zip(fns, times):
+    for i in range(repeats):
+        order = list(zip(fns, times))
+        for fn, out in order if i % 2 == 0 else order[::-1]:
             start = time.perf_counter()
             fn()
             out.append(time.perf_counter() - start)
@@ -40,7 +45,8 @@ def throughput(model, texts: list[str], repeats: int) -> dict:
         "predict_docs_per_s": n / median(pred),
         "predict_mb_per_s": mb / median(pred),
         # Throughput ratio predict / transform, paired round by round.
-        "predict_vs_vectorizer": median([v / p for v, p in zip(vec, pred)]),
+        "predict_vs_vectorizer": median(ratios := [v / p for v, p in zip(vec, pred)]),
+        "predict_vs_vectorizer_range": [min(ratios), max(ratios)],
     }
 
 
@@ -74,7 +80,8 @@ def explain_cost(model, texts: list[str], repeats: int) -> dict:
         "repeats": repeats,
         "predict_docs_per_s": n / median(pred),
         "explain_docs_per_s": n / median(expl),
-        "explain_vs_predict": median([e / p for p, e in zip(pred, expl)]),
+        "explain_vs_predict": median(ratios := [e / p for p, e in zip(pred, expl)]),
+        "explain_vs_predict_range": [min(ratios), max(ratios)],
         # Evidence (spaCy tokenizer + PhraseMatcher) as a share of the whole explain call.
         "evidence_share": median([v / e for v, e in zip(evidence, expl)]),
     }

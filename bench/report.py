@@ -17,6 +17,11 @@ def _num(value: float | None, unit: str = "", digits: int | None = None) -> str:
     return f"{value:,.{digits}f}{sep}{unit}"
 
 
+def _spread(node: dict, key: str) -> str:
+    low, high = node.get(f"{key}_range", (None, None))
+    return f"(rounds {low:.2f}-{high:.2f}, {node['repeats']} of them)" if low is not None else ""
+
+
 def _skipped(node: dict | None) -> str | None:
     if not isinstance(node, dict):
         return "not measured: no result"
@@ -36,7 +41,7 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
         add(sec, "bare vectorizer_.transform", f"{_num(tp['vectorizer_docs_per_s'], 'docs/s')}  "
             f"{_num(tp['vectorizer_mb_per_s'], 'MB/s')}")
         add(sec, "predict", f"{_num(tp['predict_docs_per_s'], 'docs/s')}  {_num(tp['predict_mb_per_s'], 'MB/s')}")
-        add(sec, "predict / transform throughput", _num(tp["predict_vs_vectorizer"], "x"))
+        add(sec, "predict / transform throughput", f"{_num(tp['predict_vs_vectorizer'], 'x')}  {_spread(tp, 'predict_vs_vectorizer')}")
     lat = ip.get("latency")
     if lat:
         for name in ("predict", "explain"):
@@ -46,7 +51,7 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
     ex = ip.get("explain")
     if ex:
         sec = f"in-process, {ex['docs']} texts of 4 KB"
-        add(sec, "explain / predict time", _num(ex["explain_vs_predict"], "x"))
+        add(sec, "explain / predict time", f"{_num(ex['explain_vs_predict'], 'x')}  {_spread(ex, 'explain_vs_predict')}")
         add(sec, "evidence share of explain time", _num(100 * ex["evidence_share"], "%", 0))
 
     growth = r.get("growth")
