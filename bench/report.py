@@ -77,7 +77,8 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
             f"model {_num(tr['model_mb'], 'MB', 2)} on disk")
     st = r.get("startup")
     if st:
-        value = _skipped(st) or f"{_num(st['seconds'], 's')} until {st['endpoint']} answered (median of {len(st['runs'])})"
+        value = _skipped(st) or (f"{_num(st['seconds'], 's')} until {st['endpoint']} answered (median of "
+                                 f"{len(st['runs'])}; log level: {st.get('log_level', '?')})")
         add("service", "start-up", value)
         if st.get("ready_note"):
             add("service", "start-up until /health/ready", f"not measured: {st['ready_note']}")

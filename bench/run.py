@@ -180,7 +180,7 @@ class Runner:
 
         p = self.plan
         _log("service start-up ...")
-        startup, server = serving.startup(self.models, p.startup_runs)
+        startup, server = serving.startup(self.models, p.startup_runs, self.workdir / "service.log")
         if startup["endpoint"] != serving.READY:
             startup["ready_note"] = f"feature not on main yet ({serving.READY}, issue 4); timed until /health answered"
         self.results["startup"] = startup

@@ -47,8 +47,8 @@ class Server:
     answers 200 (``/health/ready``, or ``/health`` where that does not exist yet).
     """
 
-    def __init__(self, models: str, timeout: float = 120):
-        self.models, self.timeout = models, timeout
+    def __init__(self, models: str, log: Path, timeout: float = 120):
+        self.models, self.log, self.timeout = models, log, timeout
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.ready_path = READY
@@ -58,15 +58,18 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> float:
+        # The service's own settings otherwise (log level included: a log line per request is
+        # part of what serving costs); its logs go to a file, never to a pipe that could fill.
         env = {**os.environ, "ROLELENS_MODEL_DIR": self.models, "ROLELENS_PORT": str(self.port),
-               "ROLELENS_HOST": "127.0.0.1", "ROLELENS_LOG_LEVEL": "warning"}
+               "ROLELENS_HOST": "127.0.0.1"}
         began = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "service"], env=env, cwd=ROOT,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "service"], env=env, cwd=ROOT,
+                                         stdout=log, stderr=subprocess.STDOUT)
         while time.perf_counter() - began < self.timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"service exited with {self.proc.returncode}: "
-                                   f"{self.proc.stderr.read().decode()[-2000:]}")
+                                   f"{self.log.read_text(errors='replace')[-2000:]}")
             status = _status(self.base + self.ready_path)
             if status == 404 and self.ready_path == READY:
                 self.ready_path = HEALTH  # answered, so started; this build has no readiness route
@@ -103,11 +106,11 @@ class Server:
         self.stop()
 
 
-def startup(models: str, repeats: int) -> tuple[dict, Server]:
+def startup(models: str, repeats: int, log: Path) -> tuple[dict, Server]:
     """Median start-up time over ``repeats`` starts; the last server is left running."""
     times, server = [], None
     for i in range(repeats):
-        server = Server(models)
+        server = Server(models, log)
         try:
             times.append(server.start())
         except BaseException:
@@ -115,7 +118,8 @@ def startup(models: str, repeats: int) -> tuple[dict, Server]:
             raise
         if i < repeats - 1:
             server.stop()
-    return {"seconds": median(times), "runs": times, "endpoint": server.ready_path}, server
+    level = os.environ.get("ROLELENS_LOG_LEVEL", "the service's default")
+    return {"seconds": median(times), "runs": times, "endpoint": server.ready_path, "log_level": level}, server
 
 
 def load(server: Server, path: str, bodies_file: Path, concurrency: int, requests: int,
