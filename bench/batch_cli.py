@@ -106,12 +106,13 @@ def _steady(run: dict, fixed: dict) -> None:
 
 
 def measure(workdir: Path, pieces: dict[str, list[str]], plan, models: str, reference) -> dict:
-    """Rows/s and peak RSS with 1 and 2 workers; 1 worker against the bare vectorizer; ``--explain``.
+    """One worker against the bare vectorizer, ``--explain``, then rows/s and peak RSS by workers.
 
-    ``plan`` gives the sizes (``cli_rows`` of ``cli_kb`` KB for the worker counts, 4 KB files of
-    ``cli_ref_rows`` and ``cli_explain_rows`` rows); ``reference()`` measures the in-process
-    model, and runs right before and after the run it is compared with. Ratios use steady
-    rates (see :func:`_steady`); wall-clock rates are reported beside them.
+    ``plan`` gives the sizes: ``cli_ref_rows`` rows of 4 KB, labelled by one worker without and
+    with ``--explain``; then ``cli_rows`` rows of ``cli_kb`` KB with 1 and 2 workers (left out
+    when 0). ``reference()`` measures the in-process model right before and after the run it
+    is compared with. Ratios use steady rates (see :func:`_steady`); wall-clock rates are
+    reported beside them.
     """
     from bench.inprocess import between
 
@@ -123,43 +124,46 @@ def measure(workdir: Path, pieces: dict[str, list[str]], plan, models: str, refe
 
     src = workdir / "rows-few.csv"
     mb = write_csv(src, pieces, FEW, 4)
+    workers = (1, 2) if plan.cli_rows else (1,)
     fixed = {w: label(base, src, out, FEW, 4, mb, w, False, models, f"{w} worker(s), {FEW} rows: fixed cost")
-             for w in (1, 2)}
-    result["fixed_1"], result["fixed_2"] = fixed[1], fixed[2]
+             for w in workers}
+    for w in workers:
+        result[f"fixed_{w}"] = fixed[w]
 
     src = workdir / "rows-4kb.csv"
     mb = write_csv(src, pieces, plan.cli_ref_rows, 4)
     before = reference()
-    run = label(base, src, out, plan.cli_ref_rows, 4, mb, 1, False, models, "1 worker, 4 KB rows")
+    run = label(base, src, out, plan.cli_ref_rows, 4, mb, 1, False, models, "1 worker")
     run["reference"] = between(before, reference())
     _steady(run, fixed[1])
     if run["steady_rows_per_s"]:
         run["vs_vectorizer"] = run["steady_rows_per_s"] / run["reference"]["vectorizer_docs_per_s"]
     result["reference_1"] = run
-    src.unlink()
-
-    src = workdir / "rows-explain.csv"
-    mb = write_csv(src, pieces, plan.cli_explain_rows, 4)
-    result["plain_1"] = label(base, src, out, plan.cli_explain_rows, 4, mb, 1, False, models, "1 worker")
-    result["explain_1"] = label(base, src, out, plan.cli_explain_rows, 4, mb, 1, True, models, "1 worker, --explain")
-    for key in ("plain_1", "explain_1"):
-        _steady(result[key], fixed[1])
-    plain, expl = result["plain_1"]["steady_rows_per_s"], result["explain_1"]["steady_rows_per_s"]
+    result["explain_1"] = label(base, src, out, plan.cli_ref_rows, 4, mb, 1, True, models, "1 worker, --explain")
+    _steady(result["explain_1"], fixed[1])
+    plain, expl = run["steady_rows_per_s"], result["explain_1"]["steady_rows_per_s"]
     result["explain_cost"] = plain / expl if plain and expl else None
-    result["explain_cost_wall"] = result["explain_1"]["seconds"] / result["plain_1"]["seconds"]
+    result["explain_cost_wall"] = result["explain_1"]["seconds"] / run["seconds"]
     src.unlink()
 
-    src = workdir / "rows.csv"
-    mb = write_csv(src, pieces, plan.cli_rows, plan.cli_kb)
-    result["input_mb"] = mb
-    for w in (1, 2):
-        run = label(base, src, out, plan.cli_rows, plan.cli_kb, mb, w, False, models,
-                    f"{w} worker{'s' if w > 1 else ''}")
-        _steady(run, fixed[w])
-        result[f"workers_{w}"] = run
-    src.unlink()
-    one, two = result["workers_1"]["steady_rows_per_s"], result["workers_2"]["steady_rows_per_s"]
-    result["two_vs_one"] = two / one if one and two else None
-    if None in (result["two_vs_one"], result["explain_cost"], result["reference_1"].get("vs_vectorizer")):
-        result["missing_note"] = "a run was too short to tell labelling from the command's fixed cost"
+    missing = [] if run.get("vs_vectorizer") and result["explain_cost"] else [
+        "a run was too short to tell labelling from the command's fixed cost"]
+    if plan.cli_rows:
+        src = workdir / "rows.csv"
+        mb = write_csv(src, pieces, plan.cli_rows, plan.cli_kb)
+        result["input_mb"] = mb
+        for w in workers:
+            run = label(base, src, out, plan.cli_rows, plan.cli_kb, mb, w, False, models,
+                        f"{w} worker{'s' if w > 1 else ''}")
+            _steady(run, fixed[w])
+            result[f"workers_{w}"] = run
+        src.unlink()
+        one, two = result["workers_1"]["steady_rows_per_s"], result["workers_2"]["steady_rows_per_s"]
+        result["two_vs_one"] = two / one if one and two else None
+        if result["two_vs_one"] is None:
+            missing.append("a worker-count run was too short to tell from the fixed cost")
+    else:
+        missing.append(f"worker counts left out in {plan.name} mode (make bench measures them)")
+    if missing:
+        result["missing_note"] = "; ".join(missing)
     return result

@@ -113,7 +113,7 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
         if _skipped(cli):
             add("batch CLI (rolelens label)", "-", _skipped(cli))
         else:
-            for key in ("fixed_1", "fixed_2", "workers_1", "workers_2", "reference_1", "plain_1", "explain_1"):
+            for key in ("fixed_1", "fixed_2", "reference_1", "explain_1", "workers_1", "workers_2"):
                 m = cli.get(key)
                 if not m:
                     continue

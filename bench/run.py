@@ -49,10 +49,9 @@ class Plan:
     http_seconds: float
     http_rounds: int
     batch_size: int  # texts per /classify/batch request
-    cli_rows: int  # rows/s with 1 and 2 workers, peak RSS
+    cli_ref_rows: int  # 4 KB rows, 1 worker, against the bare vectorizer, then with --explain
+    cli_rows: int  # rows/s with 1 and 2 workers, peak RSS (0 leaves them out)
     cli_kb: float
-    cli_ref_rows: int  # 4 KB rows, 1 worker, against the bare vectorizer
-    cli_explain_rows: int  # 4 KB rows, 1 worker, with and without --explain
 
 
 PLANS = {
@@ -60,19 +59,19 @@ PLANS = {
                  reference_docs=300, growth_rows=(1_000, 10_000, 100_000), growth_rows_kb=1,
                  growth_row_repeats=(3, 1, 1), growth_kb=(0.5, 4, 32), growth_kb_total_mb=4.0,
                  growth_kb_repeats=3, train_runs=3, train_n_per_role=None, startup_runs=3, http_requests=4000,
-                 http_seconds=5.0, http_rounds=3, batch_size=32, cli_rows=200_000, cli_kb=1,
-                 cli_ref_rows=10_000, cli_explain_rows=1_000),
+                 http_seconds=5.0, http_rounds=3, batch_size=32, cli_ref_rows=10_000, cli_rows=200_000,
+                 cli_kb=1),
     "quick": Plan("quick", 60, throughput_docs=300, repeats=3, latency_texts=100, explain_docs=40,
                   reference_docs=100, growth_rows=(300, 3_000), growth_rows_kb=1, growth_row_repeats=(2, 1),
                   growth_kb=(4, 32), growth_kb_total_mb=0.5, growth_kb_repeats=2, train_runs=0,
                   train_n_per_role=None, startup_runs=1, http_requests=300, http_seconds=1.5, http_rounds=2,
-                  batch_size=16, cli_rows=3_000, cli_kb=1, cli_ref_rows=1_000, cli_explain_rows=100),
+                  batch_size=16, cli_ref_rows=1_500, cli_rows=0, cli_kb=1),
     # For the bench's own test: every code path, tiny sizes, a small training run.
     "tiny": Plan("tiny", 120, throughput_docs=40, repeats=2, latency_texts=20, explain_docs=10,
                  reference_docs=16, growth_rows=(20, 40), growth_rows_kb=1, growth_row_repeats=(1, 1),
                  growth_kb=(4, 32), growth_kb_total_mb=0.1, growth_kb_repeats=1, train_runs=1,
                  train_n_per_role=60, startup_runs=1, http_requests=20, http_seconds=1.0, http_rounds=1,
-                 batch_size=4, cli_rows=200, cli_kb=1, cli_ref_rows=50, cli_explain_rows=20),
+                 batch_size=4, cli_ref_rows=50, cli_rows=0, cli_kb=1),
 }
 
 
