@@ -1,4 +1,5 @@
 """``python -m bench``: see :mod:`bench.run`."""
+
 import sys
 
 from bench.run import main

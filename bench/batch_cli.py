@@ -51,7 +51,9 @@ def count_rows(path: Path) -> tuple[int, list[str]]:
         return sum(1 for _ in reader), header
 
 
-def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, float, subprocess.CompletedProcess]:
+def run_measured(
+    cmd: list[str], env: dict[str, str], timeout: float
+) -> tuple[float, float, subprocess.CompletedProcess]:
     """Run ``cmd``; return its wall seconds and the peak RSS (MB) of its process tree."""
     peak = 0.0
     start = time.perf_counter()
@@ -77,21 +79,53 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[f
     return time.perf_counter() - start, peak, subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
 
-def label(base: list[str], src: Path, dst: Path, rows: int, kb: float, mb: float, workers: int,
-          explain: bool, models: str, what: str) -> dict:
+def label(
+    base: list[str],
+    src: Path,
+    dst: Path,
+    rows: int,
+    kb: float,
+    mb: float,
+    workers: int,
+    explain: bool,
+    models: str,
+    what: str,
+) -> dict:
     """One timed run of the CLI, checked for a complete output."""
-    cmd = [*base, "label", str(src), "-o", str(dst), "--text-column", "text", "--id-column", "id",
-           "--workers", str(workers), *(["--explain"] if explain else [])]
-    env = {**os.environ, "ROLELENS_MODEL_DIR": models}
-    seconds, peak, done = run_measured(cmd, env, timeout=900)
+    cmd = [
+        *base,
+        "label",
+        str(src),
+        "-o",
+        str(dst),
+        "--text-column",
+        "text",
+        "--id-column",
+        "id",
+        "--workers",
+        str(workers),
+        "--model-dir",
+        models,
+        *(["--explain"] if explain else []),
+    ]
+    seconds, peak, done = run_measured(cmd, dict(os.environ), timeout=900)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited with {done.returncode}:\n{done.stderr[-2000:]}")
     got, header = count_rows(dst)
     if got != rows or "label" not in header:
         raise RuntimeError(f"{dst} has {got} rows (expected {rows}) and columns {header}")
     dst.unlink()
-    return {"label": what, "rows": rows, "kb": kb, "workers": workers, "explain": explain, "seconds": seconds,
-            "rows_per_s": rows / seconds, "mb_per_s": mb / seconds, "peak_rss_mb": peak}
+    return {
+        "label": what,
+        "rows": rows,
+        "kb": kb,
+        "workers": workers,
+        "explain": explain,
+        "seconds": seconds,
+        "rows_per_s": rows / seconds,
+        "mb_per_s": mb / seconds,
+        "peak_rss_mb": peak,
+    }
 
 
 def _steady(run: dict, fixed: dict) -> None:
@@ -125,8 +159,10 @@ def measure(workdir: Path, pieces: dict[str, list[str]], plan, models: str, refe
     src = workdir / "rows-few.csv"
     mb = write_csv(src, pieces, FEW, 4)
     workers = (1, 2) if plan.cli_rows else (1,)
-    fixed = {w: label(base, src, out, FEW, 4, mb, w, False, models, f"{w} worker(s), {FEW} rows: fixed cost")
-             for w in workers}
+    fixed = {
+        w: label(base, src, out, FEW, 4, mb, w, False, models, f"{w} worker(s), {FEW} rows: fixed cost")
+        for w in workers
+    }
     for w in workers:
         result[f"fixed_{w}"] = fixed[w]
 
@@ -139,31 +175,37 @@ def measure(workdir: Path, pieces: dict[str, list[str]], plan, models: str, refe
     if run["steady_rows_per_s"]:
         run["vs_vectorizer"] = run["steady_rows_per_s"] / run["reference"]["vectorizer_docs_per_s"]
     result["reference_1"] = run
-    result["explain_1"] = label(base, src, out, plan.cli_ref_rows, 4, mb, 1, True, models, "1 worker, --explain")
-    _steady(result["explain_1"], fixed[1])
-    plain, expl = run["steady_rows_per_s"], result["explain_1"]["steady_rows_per_s"]
-    result["explain_cost"] = plain / expl if plain and expl else None
-    result["explain_cost_wall"] = result["explain_1"]["seconds"] / run["seconds"]
+    short = "a run was too short to tell labelling from the command's fixed cost"
+    missing: dict[str, str] = {}
+    if not run.get("vs_vectorizer"):
+        missing["vs_vectorizer"] = short
+    if plan.cli_explain:
+        result["explain_1"] = label(base, src, out, plan.cli_ref_rows, 4, mb, 1, True, models, "1 worker, --explain")
+        _steady(result["explain_1"], fixed[1])
+        plain, expl = run["steady_rows_per_s"], result["explain_1"]["steady_rows_per_s"]
+        result["explain_cost"] = plain / expl if plain and expl else None
+        result["explain_cost_wall"] = result["explain_1"]["seconds"] / run["seconds"]
+        if result["explain_cost"] is None:
+            missing["explain_cost"] = short
+    else:
+        missing["explain_cost"] = f"--explain left out in {plan.name} mode; make bench measures it"
     src.unlink()
 
-    missing = [] if run.get("vs_vectorizer") and result["explain_cost"] else [
-        "a run was too short to tell labelling from the command's fixed cost"]
     if plan.cli_rows:
         src = workdir / "rows.csv"
         mb = write_csv(src, pieces, plan.cli_rows, plan.cli_kb)
         result["input_mb"] = mb
         for w in workers:
-            run = label(base, src, out, plan.cli_rows, plan.cli_kb, mb, w, False, models,
-                        f"{w} worker{'s' if w > 1 else ''}")
+            what = f"{w} worker{'s' if w > 1 else ''}"
+            run = label(base, src, out, plan.cli_rows, plan.cli_kb, mb, w, False, models, what)
             _steady(run, fixed[w])
             result[f"workers_{w}"] = run
         src.unlink()
         one, two = result["workers_1"]["steady_rows_per_s"], result["workers_2"]["steady_rows_per_s"]
         result["two_vs_one"] = two / one if one and two else None
         if result["two_vs_one"] is None:
-            missing.append("a worker-count run was too short to tell from the fixed cost")
+            missing["two_vs_one"] = short
     else:
-        missing.append(f"worker counts left out in {plan.name} mode (make bench measures them)")
-    if missing:
-        result["missing_note"] = "; ".join(missing)
+        missing["two_vs_one"] = f"worker counts left out in {plan.name} mode; make bench measures them"
+    result["missing"] = missing
     return result

@@ -17,14 +17,18 @@ def compare(old: dict, new: dict) -> str:
     #2    make train wall time                                    2.00         3.00      +50%  met
     """
     before = {t["what"]: t for t in old["targets"]}
-    lines = [f"{'issue':<6}{'target':<50}{old['meta']['commit'][:10]:>10}   {new['meta']['commit'][:10]:>10}"
-             f"   {'change':>7}  status now"]
+    lines = [
+        f"{'issue':<6}{'target':<50}{old['meta']['commit'][:10]:>10}   {new['meta']['commit'][:10]:>10}"
+        f"   {'change':>7}  status now"
+    ]
     for t in new["targets"]:
         was = before.get(t["what"], {}).get("value")
         now = t["value"]
         change = f"{100 * (now - was) / was:+.0f}%" if was and now is not None else "-"
         fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
-        lines.append(f"#{t['issue']:<5}{t['what'][:50]:<50}{fmt(was):>10}   {fmt(now):>10}   {change:>7}  {t['status']}")
+        lines.append(
+            f"#{t['issue']:<5}{t['what'][:50]:<50}{fmt(was):>10}   {fmt(now):>10}   {change:>7}  {t['status']}"
+        )
     return "\n".join(lines)
 
 

@@ -30,9 +30,15 @@ def measure(model, pieces: dict[str, list[str]], rows: int, kb: float, repeats: 
     mb = sum(len(t.encode("utf-8")) for t in batch) / 1e6
     peak = peak_rss_mb()
     return {
-        "rows": rows, "kb": kb, "mb": round(mb, 3), "repeats": repeats, "seconds": seconds,
-        "docs_per_s": rows / seconds, "mb_per_s": mb / seconds,
-        "rss_with_texts_mb": before, "peak_rss_mb": peak,
+        "rows": rows,
+        "kb": kb,
+        "mb": round(mb, 3),
+        "repeats": repeats,
+        "seconds": seconds,
+        "docs_per_s": rows / seconds,
+        "mb_per_s": mb / seconds,
+        "rss_with_texts_mb": before,
+        "peak_rss_mb": peak,
         # What predicting needed on top of the loaded model and its input texts.
         "predict_extra_mb": max(0.0, peak - before) if resettable else None,
     }
@@ -40,8 +46,16 @@ def measure(model, pieces: dict[str, list[str]], rows: int, kb: float, repeats: 
 
 def run_child(models: str, pieces_file: str, sizes: list[tuple[int, float, int]], timeout: float = 540) -> list[dict]:
     """Measure each ``(rows, kb, repeats)`` in one fresh Python process, in the order given."""
-    cmd = [sys.executable, "-m", "bench.growth", "--models", models, "--pieces", pieces_file,
-           *(arg for rows, kb, repeats in sizes for arg in ("--size", f"{rows}:{kb}:{repeats}"))]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.growth",
+        "--models",
+        models,
+        "--pieces",
+        pieces_file,
+        *(arg for rows, kb, repeats in sizes for arg in ("--size", f"{rows}:{kb}:{repeats}")),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parents[1])
     if done.returncode != 0:
         raise RuntimeError(f"growth runs failed:\n{done.stderr[-2000:]}")
@@ -57,8 +71,14 @@ def summarise(runs: list[dict], by: str) -> dict:
     x = [r[by] for r in runs]
     per = [1 if by == "rows" else r["rows"] for r in runs]
     k_time = slope(x, [r["seconds"] / n for r, n in zip(runs, per)])
-    out = {"by": by, "runs": runs, "time_exponent": k_time, "time_verdict": growth_verdict(k_time),
-           "memory_exponent": None, "memory_verdict": "not measured: peak memory cannot be reset here"}
+    out = {
+        "by": by,
+        "runs": runs,
+        "time_exponent": k_time,
+        "time_verdict": growth_verdict(k_time),
+        "memory_exponent": None,
+        "memory_verdict": "not measured: peak memory cannot be reset here",
+    }
     if all(r["predict_extra_mb"] is not None for r in runs):
         # 1 MB floor: memory readings move in pages and a small run may need nothing new.
         k_mem = slope(x, [max(r["predict_extra_mb"], 1.0) / n for r, n in zip(runs, per)])

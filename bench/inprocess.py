@@ -61,8 +61,12 @@ def latency(model, texts: list[str], warmup: int = 20) -> dict:
             start = time.perf_counter()
             fn(t)
             ms.append((time.perf_counter() - start) * 1e3)
-        out[name] = {"n": len(ms), "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
-                     "per_s": 1e3 * len(ms) / sum(ms)}
+        out[name] = {
+            "n": len(ms),
+            "p50_ms": percentile(ms, 50),
+            "p99_ms": percentile(ms, 99),
+            "per_s": 1e3 * len(ms) / sum(ms),
+        }
     return out
 
 

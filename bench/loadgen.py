@@ -25,8 +25,10 @@ def request_bytes(host: str, port: int, path: str, body: bytes) -> bytes:
     >>> request_bytes("127.0.0.1", 80, "/x", b"{}").split(b"\\r\\n")[0]
     b'POST /x HTTP/1.1'
     """
-    head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode("ascii") + body
 
 
@@ -48,8 +50,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     raise ValueError("response has neither Content-Length nor chunked encoding")
 
 
-async def load(host: str, port: int, path: str, bodies: list[bytes], concurrency: int,
-               requests: int, seconds: float, expect: bytes) -> dict:
+async def load(
+    host: str, port: int, path: str, bodies: list[bytes], concurrency: int, requests: int, seconds: float, expect: bytes
+) -> dict:
     """Send up to ``requests`` requests from ``concurrency`` clients for at most ``seconds``."""
     reqs = [request_bytes(host, port, path, b) for b in bodies]
     ticket = itertools.count()
@@ -82,11 +85,18 @@ async def load(host: str, port: int, path: str, bodies: list[bytes], concurrency
     start = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(client() for _ in range(concurrency))), seconds + 60)
     wall = time.perf_counter() - start
-    out = {"concurrency": concurrency, "ok": len(latencies), "errors": len(errors),
-           "error_samples": errors[:3], "seconds": wall, "per_s": len(latencies) / wall}
+    out = {
+        "concurrency": concurrency,
+        "ok": len(latencies),
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "seconds": wall,
+        "per_s": len(latencies) / wall,
+    }
     if latencies:
-        out.update(p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99),
-                   mean_ms=sum(latencies) / len(latencies))
+        out.update(
+            p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99), mean_ms=sum(latencies) / len(latencies)
+        )
     return out
 
 
@@ -103,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with open(args.bodies, "rb") as f:
         bodies = [line.rstrip(b"\n") for line in f if line.strip()]
-    result = asyncio.run(load(args.host, args.port, args.path, bodies, args.concurrency,
-                              args.requests, args.seconds, args.expect.encode()))
+    result = asyncio.run(
+        load(
+            args.host, args.port, args.path, bodies, args.concurrency, args.requests, args.seconds, args.expect.encode()
+        )
+    )
     print(json.dumps(result))
     return 0
 

@@ -38,20 +38,32 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
     tp = ip.get("throughput")
     if tp:
         sec = f"in-process, {tp['docs']} texts of 4 KB"
-        add(sec, "bare vectorizer_.transform", f"{_num(tp['vectorizer_docs_per_s'], 'docs/s')}  "
-            f"{_num(tp['vectorizer_mb_per_s'], 'MB/s')}")
+        add(
+            sec,
+            "bare vectorizer_.transform",
+            f"{_num(tp['vectorizer_docs_per_s'], 'docs/s')}  {_num(tp['vectorizer_mb_per_s'], 'MB/s')}",
+        )
         add(sec, "predict", f"{_num(tp['predict_docs_per_s'], 'docs/s')}  {_num(tp['predict_mb_per_s'], 'MB/s')}")
-        add(sec, "predict / transform throughput", f"{_num(tp['predict_vs_vectorizer'], 'x')}  {_spread(tp, 'predict_vs_vectorizer')}")
+        add(
+            sec,
+            "predict / transform throughput",
+            f"{_num(tp['predict_vs_vectorizer'], 'x')}  {_spread(tp, 'predict_vs_vectorizer')}",
+        )
     lat = ip.get("latency")
     if lat:
         for name in ("predict", "explain"):
-            add("in-process, one text a call", f"{name} latency p50 / p99",
+            add(
+                "in-process, one text a call",
+                f"{name} latency p50 / p99",
                 f"{_num(lat[name]['p50_ms'], 'ms')} / {_num(lat[name]['p99_ms'], 'ms')}  "
-                f"({_num(lat[name]['per_s'], 'calls/s')})")
+                f"({_num(lat[name]['per_s'], 'calls/s')})",
+            )
     ex = ip.get("explain")
     if ex:
         sec = f"in-process, {ex['docs']} texts of 4 KB"
-        add(sec, "explain / predict time", f"{_num(ex['explain_vs_predict'], 'x')}  {_spread(ex, 'explain_vs_predict')}")
+        add(
+            sec, "explain / predict time", f"{_num(ex['explain_vs_predict'], 'x')}  {_spread(ex, 'explain_vs_predict')}"
+        )
         add(sec, "evidence share of explain time", _num(100 * ex["evidence_share"], "%", 0))
 
     growth = r.get("growth")
@@ -61,24 +73,43 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
         g = (growth or {}).get(key)
         if not g:
             continue
-        sec = f"cost growth: rows of {g['runs'][0]['kb']:g} KB" if key == "rows" else "cost growth: text length, same total MB"
+        sec = (
+            f"cost growth: rows of {g['runs'][0]['kb']:g} KB"
+            if key == "rows"
+            else "cost growth: text length, same total MB"
+        )
         for run in g["runs"]:
             size = f"{run['rows']:,} rows" if key == "rows" else f"{run['kb']:g} KB x {run['rows']:,}"
-            add(sec, size, f"{_num(run['docs_per_s'], 'docs/s')}  {_num(run['mb_per_s'], 'MB/s')}  "
-                f"peak RSS {_num(run['peak_rss_mb'], 'MB', 0)}, {_num(run['predict_extra_mb'], 'MB', 0)} of it to predict")
+            add(
+                sec,
+                size,
+                f"{_num(run['docs_per_s'], 'docs/s')}  {_num(run['mb_per_s'], 'MB/s')}  "
+                f"peak RSS {_num(run['peak_rss_mb'], 'MB', 0)}, "
+                f"{_num(run['predict_extra_mb'], 'MB', 0)} of it to predict",
+            )
         per = "time" if key == "rows" else "time per text"
-        memory = (f"memory ~ size^{g['memory_exponent']:.2f}: {g['memory_verdict']}"
-                  if g["memory_exponent"] is not None else f"memory {g['memory_verdict']}")
+        memory = (
+            f"memory ~ size^{g['memory_exponent']:.2f}: {g['memory_verdict']}"
+            if g["memory_exponent"] is not None
+            else f"memory {g['memory_verdict']}"
+        )
         add(sec, "verdict", f"{per} ~ size^{g['time_exponent']:.2f}: {g['time_verdict']}; {memory}")
 
     tr = r.get("train")
     if tr:
-        add("training", "make train", _skipped(tr) or f"{_num(tr['seconds'], 's')} wall (median of {len(tr['runs'])}), "
-            f"model {_num(tr['model_mb'], 'MB', 2)} on disk")
+        add(
+            "training",
+            "make train",
+            _skipped(tr)
+            or f"{_num(tr['seconds'], 's')} wall (median of {len(tr['runs'])}), "
+            f"model {_num(tr['model_mb'], 'MB', 2)} on disk",
+        )
     st = r.get("startup")
     if st:
-        value = _skipped(st) or (f"{_num(st['seconds'], 's')} until {st['endpoint']} answered (median of "
-                                 f"{len(st['runs'])}; log level: {st.get('log_level', '?')})")
+        value = _skipped(st) or (
+            f"{_num(st['seconds'], 's')} until {st['endpoint']} answered (median of "
+            f"{len(st['runs'])}; log level: {st.get('log_level', '?')})"
+        )
         add("service", "start-up", value)
         if st.get("ready_note"):
             add("service", "start-up until /health/ready", f"not measured: {st['ready_note']}")
@@ -99,14 +130,20 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
             errors = f", {m['errors']} errors" if m["errors"] else ""
             clients = f"{c[1:]} client{'s' if c != 'c1' else ''}"
             size = f", {m['batch_size']} texts a request" if "batch_size" in m else ""
-            add(f"HTTP {path}", f"{clients}{size}",
+            add(
+                f"HTTP {path}",
+                f"{clients}{size}",
                 f"p50 {_num(m['p50_ms'], 'ms')}  p99 {_num(m['p99_ms'], 'ms')}  {_num(m['per_s'], 'req/s')}{docs}"
-                f"  ({m['requests']} requests{errors})")
+                f"  ({m['requests']} requests{errors})",
+            )
             if "vs_predict" in m:
                 same = "batched" if "batch_size" in m else "one text a call"
-                add(f"HTTP {path}", f"{clients}: docs/s / in-process",
+                add(
+                    f"HTTP {path}",
+                    f"{clients}: docs/s / in-process",
                     f"{_num(m['vs_predict'], 'x')} of predict, {_num(m['vs_explain'], 'x')} of explain ({same}), "
-                    f"measured around it")
+                    f"measured around it",
+                )
 
     cli = r.get("batch_cli")
     if cli:
@@ -122,25 +159,33 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
                     add(sec, m["label"], f"{_num(m['seconds'], 's')}  peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}")
                     continue
                 steady = m.get("steady_rows_per_s")
-                add(sec, m["label"],
+                add(
+                    sec,
+                    m["label"],
                     f"{_num(m['rows_per_s'], 'rows/s')} wall, {_num(steady, 'rows/s')} without fixed cost  "
-                    f"peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}  ({_num(m['seconds'], 's')})")
+                    f"peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}  ({_num(m['seconds'], 's')})",
+                )
                 if "vs_vectorizer" in m:
-                    add(sec, "/ in-process bare transform",
+                    add(
+                        sec,
+                        "/ in-process bare transform",
                         f"{_num(m['vs_vectorizer'], 'x')} (transform measured around it: "
-                        f"{_num(m['reference']['vectorizer_docs_per_s'], 'docs/s')})")
+                        f"{_num(m['reference']['vectorizer_docs_per_s'], 'docs/s')})",
+                    )
     return rows
 
 
 def format_table(result: dict) -> str:
     """The whole report: what was measured, then each target next to its measured value."""
     meta = result["meta"]
-    lines = ["=" * WIDTH,
-             f"RoleLens bench  {meta['mode']}  commit {meta['commit'][:10]}{' (dirty)' if meta['dirty'] else ''}  "
-             f"{meta['date']}  model {meta['model_version']}",
-             f"texts: {meta['texts']}  |  load average {meta['loadavg_start']} at start, "
-             f"{meta['loadavg_end']} at end ({meta['cpus']} CPUs, shared: read ratios, not absolutes)",
-             "=" * WIDTH]
+    lines = [
+        "=" * WIDTH,
+        f"RoleLens bench  {meta['mode']}  commit {meta['commit'][:10]}{' (dirty)' if meta['dirty'] else ''}  "
+        f"{meta['date']}  model {meta['model_version']}",
+        f"texts: {meta['texts']}  |  load average {meta['loadavg_start']} at start, "
+        f"{meta['loadavg_end']} at end ({meta['cpus']} CPUs, shared: read ratios, not absolutes)",
+        "=" * WIDTH,
+    ]
     section = None
     for sec, what, value in measurement_lines(result["results"]):
         if sec != section:

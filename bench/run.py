@@ -17,7 +17,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,29 +49,92 @@ class Plan:
     http_seconds: float
     http_rounds: int
     batch_size: int  # texts per /classify/batch request
-    cli_ref_rows: int  # 4 KB rows, 1 worker, against the bare vectorizer, then with --explain
+    cli_ref_rows: int  # 4 KB rows, 1 worker, against the bare vectorizer
+    cli_explain: bool  # the same file again with --explain
     cli_rows: int  # rows/s with 1 and 2 workers, peak RSS (0 leaves them out)
     cli_kb: float
 
 
 PLANS = {
-    "full": Plan("full", 600, throughput_docs=1000, repeats=5, latency_texts=300, explain_docs=100,
-                 reference_docs=300, growth_rows=(1_000, 10_000, 100_000), growth_rows_kb=1,
-                 growth_row_repeats=(3, 1, 1), growth_kb=(0.5, 4, 32), growth_kb_total_mb=4.0,
-                 growth_kb_repeats=3, train_runs=3, train_n_per_role=None, startup_runs=3, http_requests=4000,
-                 http_seconds=5.0, http_rounds=3, batch_size=32, cli_ref_rows=10_000, cli_rows=200_000,
-                 cli_kb=1),
-    "quick": Plan("quick", 60, throughput_docs=300, repeats=3, latency_texts=100, explain_docs=40,
-                  reference_docs=100, growth_rows=(300, 3_000), growth_rows_kb=1, growth_row_repeats=(2, 1),
-                  growth_kb=(4, 32), growth_kb_total_mb=0.5, growth_kb_repeats=2, train_runs=0,
-                  train_n_per_role=None, startup_runs=1, http_requests=300, http_seconds=1.5, http_rounds=2,
-                  batch_size=16, cli_ref_rows=1_500, cli_rows=0, cli_kb=1),
+    "full": Plan(
+        "full",
+        600,
+        throughput_docs=1000,
+        repeats=5,
+        latency_texts=300,
+        explain_docs=100,
+        reference_docs=300,
+        growth_rows=(1_000, 10_000, 100_000),
+        growth_rows_kb=1,
+        growth_row_repeats=(3, 1, 1),
+        growth_kb=(0.5, 4, 32),
+        growth_kb_total_mb=4.0,
+        growth_kb_repeats=3,
+        train_runs=3,
+        train_n_per_role=None,
+        startup_runs=3,
+        http_requests=4000,
+        http_seconds=5.0,
+        http_rounds=3,
+        batch_size=32,
+        cli_ref_rows=10_000,
+        cli_explain=True,
+        cli_rows=200_000,
+        cli_kb=1,
+    ),
+    "quick": Plan(
+        "quick",
+        60,
+        throughput_docs=300,
+        repeats=3,
+        latency_texts=100,
+        explain_docs=40,
+        reference_docs=100,
+        growth_rows=(300, 3_000),
+        growth_rows_kb=1,
+        growth_row_repeats=(2, 1),
+        growth_kb=(4, 32),
+        growth_kb_total_mb=0.5,
+        growth_kb_repeats=2,
+        train_runs=0,
+        train_n_per_role=None,
+        startup_runs=1,
+        http_requests=300,
+        http_seconds=1.0,
+        http_rounds=2,
+        batch_size=16,
+        cli_ref_rows=3_000,
+        cli_explain=False,
+        cli_rows=0,
+        cli_kb=1,
+    ),
     # For the bench's own test: every code path, tiny sizes, a small training run.
-    "tiny": Plan("tiny", 120, throughput_docs=40, repeats=2, latency_texts=20, explain_docs=10,
-                 reference_docs=16, growth_rows=(20, 40), growth_rows_kb=1, growth_row_repeats=(1, 1),
-                 growth_kb=(4, 32), growth_kb_total_mb=0.1, growth_kb_repeats=1, train_runs=1,
-                 train_n_per_role=60, startup_runs=1, http_requests=20, http_seconds=1.0, http_rounds=1,
-                 batch_size=4, cli_ref_rows=50, cli_rows=0, cli_kb=1),
+    "tiny": Plan(
+        "tiny",
+        120,
+        throughput_docs=40,
+        repeats=2,
+        latency_texts=20,
+        explain_docs=10,
+        reference_docs=16,
+        growth_rows=(20, 40),
+        growth_rows_kb=1,
+        growth_row_repeats=(1, 1),
+        growth_kb=(4, 32),
+        growth_kb_total_mb=0.1,
+        growth_kb_repeats=1,
+        train_runs=1,
+        train_n_per_role=60,
+        startup_runs=1,
+        http_requests=20,
+        http_seconds=1.0,
+        http_rounds=1,
+        batch_size=4,
+        cli_ref_rows=50,
+        cli_explain=False,
+        cli_rows=0,
+        cli_kb=1,
+    ),
 }
 
 
@@ -155,8 +218,9 @@ class Runner:
         from bench.growth import run_child, summarise
 
         p = self.plan
-        by_kb = [(max(2, round(p.growth_kb_total_mb * 1e6 / (kb * 1024))), kb, p.growth_kb_repeats)
-                 for kb in p.growth_kb]
+        by_kb = [
+            (max(2, round(p.growth_kb_total_mb * 1e6 / (kb * 1024))), kb, p.growth_kb_repeats) for kb in p.growth_kb
+        ]
         by_rows = [(n, p.growth_rows_kb, r) for n, r in zip(p.growth_rows, p.growth_row_repeats)]
         runs = run_child(self.models, str(self.pieces_file), by_kb + by_rows)
         return {"kb": summarise(runs[: len(by_kb)], "kb"), "rows": summarise(runs[len(by_kb) :], "rows")}
@@ -165,8 +229,10 @@ class Runner:
         from bench import train_cost
 
         if not self.plan.train_runs:
-            return {"not_measured": f"left out in {self.plan.name} mode (one make train alone takes a third "
-                                    "of its minute); make bench times it"}
+            return {
+                "not_measured": f"left out in {self.plan.name} mode (one make train alone takes a third "
+                "of its minute); make bench times it"
+            }
         return train_cost.measure(self.plan.train_runs, self.plan.train_n_per_role)
 
     def serving(self) -> None:
@@ -188,9 +254,16 @@ class Runner:
         try:
             one = self.workdir / "classify.jsonl"
             one.write_text("".join(json.dumps({"text": t, "kind": "posting"}) + "\n" for t in self.texts(200, 4)))
-            loads = [("classify", c, lambda c=c: serving.load(server, "/classify", one, c, p.http_requests,
-                                                              p.http_seconds, p.http_rounds))
-                     for c in (1, 4)]
+            loads = [
+                (
+                    "classify",
+                    c,
+                    lambda c=c: serving.load(
+                        server, "/classify", one, c, p.http_requests, p.http_seconds, p.http_rounds
+                    ),
+                )
+                for c in (1, 4)
+            ]
             if server.has_route("post", "/classify/batch"):
                 loads += [("classify_batch", c, lambda c=c: self._batch_load(server, c)) for c in (1, 4)]
             else:
@@ -215,12 +288,14 @@ class Runner:
             texts = self.texts(p.batch_size * 20, 4)
             with open(bodies, "w") as f:
                 for i in range(0, len(texts), p.batch_size):
-                    items = [{"id": i + j, "text": t, "kind": "posting"}
-                             for j, t in enumerate(texts[i : i + p.batch_size])]
+                    items = [
+                        {"id": i + j, "text": t, "kind": "posting"} for j, t in enumerate(texts[i : i + p.batch_size])
+                    ]
                     f.write(json.dumps({"items": items}) + "\n")
         requests = max(2, p.http_requests // p.batch_size)
-        m = serving.load(server, "/classify/batch", bodies, clients, requests, p.http_seconds, p.http_rounds,
-                         expect='"results"')
+        m = serving.load(
+            server, "/classify/batch", bodies, clients, requests, p.http_seconds, p.http_rounds, expect='"results"'
+        )
         m.update(docs_per_s=m["per_s"] * p.batch_size, batch_size=p.batch_size)
         return m
 
@@ -244,14 +319,23 @@ class Runner:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=sorted(PLANS), default="full",
-                        help="full (under 10 min), quick (under 1 min) or tiny (the bench's own test)")
+    parser.add_argument(
+        "--mode",
+        choices=sorted(PLANS),
+        default="full",
+        help="full (under 10 min), quick (under 1 min) or tiny (the bench's own test)",
+    )
     parser.add_argument("--models", default="models", help="models folder whose current model is measured")
     parser.add_argument("--dev", action="store_true", help="build texts from ../shared/eval/dev.csv postings")
     parser.add_argument("--out", type=Path, help="JSON file to write (default bench/results/<date>-<commit>.json)")
-    parser.add_argument("--skip", action="append", default=[], metavar="SECTION",
-                        choices=["inprocess", "growth", "train", "serving", "batch_cli"],
-                        help="leave a section out (repeatable)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="SECTION",
+        choices=["inprocess", "growth", "train", "serving", "batch_cli"],
+        help="leave a section out (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     from bench.report import format_table, write_json
@@ -266,14 +350,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     commit = _git("rev-parse", "HEAD") or "unknown"
     dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     meta = {
-        "date": now.isoformat(timespec="seconds"), "commit": commit, "dirty": dirty, "mode": plan.name,
-        "plan": asdict(plan), "model_version": meta_model.get("model_version", "unknown"),
-        "models": str(args.models), "python": platform.python_version(), "cpus": os.cpu_count(),
+        "date": now.isoformat(timespec="seconds"),
+        "commit": commit,
+        "dirty": dirty,
+        "mode": plan.name,
+        "plan": asdict(plan),
+        "model_version": meta_model.get("model_version", "unknown"),
+        "models": str(args.models),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
         "loadavg_start": _loadavg(),
-        "texts": ("postings from ../shared/eval/dev.csv, joined and cut to size" if args.dev
-                  else "generated postings (training.examples, seed 6006), joined and cut to size"),
+        "texts": (
+            "postings from ../shared/eval/dev.csv, joined and cut to size"
+            if args.dev
+            else "generated postings (training.examples, seed 6006), joined and cut to size"
+        ),
     }
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rolelens-bench-") as tmp:
@@ -283,11 +376,16 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as err:
             print(f"error: cannot build the bench texts: {err}", file=sys.stderr)
             return 2
-        steps = [("inprocess", runner.inprocess), ("growth", runner.growth), ("train", runner.train),
-                 ("serving", runner.serving), ("batch_cli", runner.batch_cli)]
+        steps = [
+            ("inprocess", runner.inprocess),
+            ("growth", runner.growth),
+            ("train", runner.train),
+            ("serving", runner.serving),
+            ("batch_cli", runner.batch_cli),
+        ]
         for key, fn in steps:
             if key in args.skip:
-                for part in (("startup", "http") if key == "serving" else (key,)):
+                for part in ("startup", "http") if key == "serving" else (key,):
                     runner.results[part] = {"not_measured": "left out with --skip"}
             elif key == "serving":
                 runner.section("serving", fn)
@@ -301,8 +399,10 @@ def main(argv: list[str] | None = None) -> int:
     meta.update(loadavg_end=_loadavg(), seconds=elapsed)
     results = runner.results
     results["run"] = {"seconds": elapsed}
-    targets = (*TARGETS, Target(6, f"whole bench run ({plan.name})", "<", plan.budget_s, "s",
-                                lambda r: r["run"]["seconds"], "run"))
+    targets = (
+        *TARGETS,
+        Target(6, f"whole bench run ({plan.name})", "<", plan.budget_s, "s", lambda r: r["run"]["seconds"], "run"),
+    )
     result = {"schema": SCHEMA, "meta": meta, "results": results, "targets": evaluate(results, targets)}
     out = args.out or RESULTS / f"{now:%Y%m%d-%H%M%S}-{commit[:10]}{'-dirty' if dirty else ''}.json"
     write_json(result, out)

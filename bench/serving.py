@@ -60,16 +60,22 @@ class Server:
     def start(self) -> float:
         # The service's own settings otherwise (log level included: a log line per request is
         # part of what serving costs); its logs go to a file, never to a pipe that could fill.
-        env = {**os.environ, "ROLELENS_MODEL_DIR": self.models, "ROLELENS_PORT": str(self.port),
-               "ROLELENS_HOST": "127.0.0.1"}
+        env = {
+            **os.environ,
+            "ROLELENS_MODEL_DIR": self.models,
+            "ROLELENS_PORT": str(self.port),
+            "ROLELENS_HOST": "127.0.0.1",
+        }
         began = time.perf_counter()
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "service"], env=env, cwd=ROOT,
-                                         stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "service"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
         while time.perf_counter() - began < self.timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"service exited with {self.proc.returncode}: "
-                                   f"{self.log.read_text(errors='replace')[-2000:]}")
+                raise RuntimeError(
+                    f"service exited with {self.proc.returncode}: {self.log.read_text(errors='replace')[-2000:]}"
+                )
             status = _status(self.base + self.ready_path)
             if status == 404 and self.ready_path == READY:
                 self.ready_path = HEALTH  # answered, so started; this build has no readiness route
@@ -99,7 +105,7 @@ class Server:
                 self.proc.wait()
         self.proc = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -122,14 +128,38 @@ def startup(models: str, repeats: int, log: Path) -> tuple[dict, Server]:
     return {"seconds": median(times), "runs": times, "endpoint": server.ready_path, "log_level": level}, server
 
 
-def load(server: Server, path: str, bodies_file: Path, concurrency: int, requests: int,
-         seconds: float, rounds: int, expect: str = '"label"') -> dict:
+def load(
+    server: Server,
+    path: str,
+    bodies_file: Path,
+    concurrency: int,
+    requests: int,
+    seconds: float,
+    rounds: int,
+    expect: str = '"label"',
+) -> dict:
     """Median latency and throughput of ``rounds`` load runs after one short warm-up run."""
 
     def run(n: int, limit: float) -> dict:
-        cmd = [sys.executable, "-m", "bench.loadgen", "--port", str(server.port), "--path", path,
-               "--bodies", str(bodies_file), "--concurrency", str(concurrency), "--requests", str(n),
-               "--seconds", str(limit), "--expect", expect]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.loadgen",
+            "--port",
+            str(server.port),
+            "--path",
+            path,
+            "--bodies",
+            str(bodies_file),
+            "--concurrency",
+            str(concurrency),
+            "--requests",
+            str(n),
+            "--seconds",
+            str(limit),
+            "--expect",
+            expect,
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=limit + 90)
         if done.returncode != 0:
             raise RuntimeError(f"load generator failed:\n{done.stderr[-2000:]}")

@@ -31,8 +31,11 @@ def generated_pieces(data_dir: Path = DATA, n_per_role: int = 600, seed: int = S
     from training.examples import generate_examples, load_roles, load_templates
 
     examples = generate_examples(
-        load_roles(data_dir / "roles.toml"), Lexicon.from_dir(data_dir / "lexicon"),
-        load_templates(data_dir / "templates.toml"), n_per_role=n_per_role, seed=seed,
+        load_roles(data_dir / "roles.toml"),
+        Lexicon.from_dir(data_dir / "lexicon"),
+        load_templates(data_dir / "templates.toml"),
+        n_per_role=n_per_role,
+        seed=seed,
         resume_share=0.0,
     )
     pieces: dict[str, list[str]] = {}

@@ -39,5 +39,10 @@ def measure(runs: int, n_per_role: int | None = None) -> dict:
             folder = (Path(tmp) / "current").resolve()
             model_bytes = (folder / "model.joblib").stat().st_size
             folder_bytes = sum(p.stat().st_size for p in folder.iterdir())
-    return {"command": command, "seconds": median(times), "runs": times,
-            "model_mb": model_bytes / 1e6, "folder_mb": folder_bytes / 1e6}
+    return {
+        "command": command,
+        "seconds": median(times),
+        "runs": times,
+        "model_mb": model_bytes / 1e6,
+        "folder_mb": folder_bytes / 1e6,
+    }

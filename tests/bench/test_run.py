@@ -22,7 +22,10 @@ def tiny_run(models_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "result.json"
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--mode", "tiny", "--models", str(models_dir), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout, json.loads(out.read_text())
