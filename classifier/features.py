@@ -25,7 +25,8 @@ _AB = re.compile(r"\ba/b\b")
 
 # Words before a role name that make it a colleague rather than the role on offer:
 # "work with data scientists", "alongside the ML engineers".
-_PEER_CONTEXT = r"(?:with|alongside|support|supporting|fellow)\s+(?:the\s+|our\s+|your\s+|other\s+)?"
+_PEER_WORDS = frozenset({"with", "alongside", "support", "supporting", "fellow"})
+_PEER_FILLERS = frozenset({"the", "our", "your", "other"})
 
 
 def phrase_token(label: str, peer: bool = False) -> str:
@@ -33,16 +34,51 @@ def phrase_token(label: str, peer: bool = False) -> str:
     return f"{'peer' if peer else 'role'}_{label}"
 
 
-def phrase_regex(patterns: Iterable[str]) -> re.Pattern | None:
-    """One regex for lowercase role names, flexible about spaces, hyphens and a plural "s".
+def _hyphen_variants(words: tuple[str, ...]):
+    """The word sequence with every choice of neighbours joined by a hyphen ("machine-learning engineer")."""
+    if len(words) <= 1:
+        yield words
+        return
+    for rest in _hyphen_variants(words[1:]):
+        yield (words[0], *rest)
+        yield (f"{words[0]}-{rest[0]}", *rest[1:])
 
-    The group ``peer`` (a colleague context before the name) tells a mention of
-    colleagues from the role itself.
+
+def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First token of each role name -> (its tokens, label), longest first.
+
+    Names are matched on tokens rather than by a regex over the text, which cost more
+    than all the other feature work together. Hyphenated and plural forms are included.
     """
-    alternatives = sorted({re.escape(p.lower()).replace(r"\ ", r"[\s\-]+") for p in patterns}, key=len, reverse=True)
-    if not alternatives:
-        return None
-    return re.compile(rf"(?P<peer>\b{_PEER_CONTEXT})?\b(?:{'|'.join(alternatives)})s?\b")
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for label, patterns in phrases.items():
+        for pattern in patterns:
+            for seq in _hyphen_variants(tuple(TOKEN.findall(pattern.lower()))):
+                for form in (seq, (*seq[:-1], seq[-1] + "s")):
+                    index.setdefault(form[0], []).append((form, label))
+    for candidates in index.values():
+        candidates.sort(key=lambda c: -len(c[0]))
+    return index
+
+
+def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[str]:
+    """Replace each role name in ``tokens`` by its single token (``role_`` or ``peer_``)."""
+    out: list[str] = []
+    done = 0
+    for i in [i for i, token in enumerate(tokens) if token in index]:
+        if i < done:
+            continue
+        for seq, label in index[tokens[i]]:
+            if tuple(tokens[i : i + len(seq)]) == seq:
+                out.extend(tokens[done:i])
+                j = len(out) - 1
+                if j >= 0 and out[j] in _PEER_FILLERS:
+                    j -= 1
+                out.append(phrase_token(label, j >= 0 and out[j] in _PEER_WORDS))
+                done = i + len(seq)
+                break
+    out.extend(tokens[done:])
+    return out
 
 
 @functools.cache
@@ -94,6 +130,8 @@ class LemmaAnalyzer:
     ['role_ml_engineer', 'run', 'ab', 'test']
     >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["ML engineer"]})("Work with ML engineers")
     ['work', 'peer_ml_engineer']
+    >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["machine learning engineer"]})("Machine-learning engineers ship")
+    ['role_ml_engineer', 'ship']
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None):
@@ -102,7 +140,7 @@ class LemmaAnalyzer:
         self._compile()
 
     def _compile(self) -> None:
-        self._regexes = [(label, phrase_regex(p)) for label, p in self.phrases.items() if p]
+        self._roles = role_index(self.phrases)
 
     def __getstate__(self):
         return {"ngram_range": self.ngram_range, "phrases": self.phrases}
@@ -114,10 +152,10 @@ class LemmaAnalyzer:
     def __call__(self, text: str) -> list[str]:
         table, stops = lemma_table(), stop_words()
         # NFKC folds ligatures and full-width forms ("ﬁ", "Ｐｙｔｈｏｎ") that real postings carry.
-        text = _AB.sub("ab", unicodedata.normalize("NFKC", text).lower())
-        for label, regex in self._regexes:
-            text = regex.sub(lambda m, label=label: f" {phrase_token(label, bool(m['peer']))} ", text)
-        words = [table.get(w, w) for w in TOKEN.findall(text) if w not in stops]
+        tokens = TOKEN.findall(_AB.sub("ab", unicodedata.normalize("NFKC", text).lower()))
+        if self._roles:
+            tokens = mark_roles(tokens, self._roles)
+        words = [table.get(w, w) for w in tokens if w not in stops]
         low, high = self.ngram_range
         grams = words if low == 1 else []
         for n in range(max(low, 2), high + 1):
