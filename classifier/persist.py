@@ -29,18 +29,15 @@ class ModelLoadError(RuntimeError):
 
 
 def runtime_versions() -> dict[str, str]:
-    """Versions of what reads and writes a pickled model."""
-    import joblib
-    import numpy
-    import sklearn
-    import spacy
+    """Versions of what reads and writes a pickled model (from package metadata: nothing is imported)."""
+    from importlib.metadata import version
 
     return {
         "python": platform.python_version(),
-        "scikit_learn": sklearn.__version__,
-        "numpy": numpy.__version__,
-        "spacy": spacy.__version__,
-        "joblib": joblib.__version__,
+        "scikit_learn": version("scikit-learn"),
+        "numpy": version("numpy"),
+        "spacy": version("spacy"),
+        "joblib": version("joblib"),
     }
 
 
@@ -123,14 +120,12 @@ def read_metadata(folder: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
-    """Load a model folder (or the current model of a models folder) after checking it.
+def check_model(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """Check a model folder without unpickling it; return the folder and its metadata.
 
-    Returns the model and its metadata. Raises ModelLoadError when the file's bytes or
-    the library versions differ from what training recorded.
+    Raises ModelLoadError when the metadata is not ours, the file's bytes differ from
+    the recorded sha256, or the library versions differ from those that wrote it.
     """
-    import joblib
-
     folder = resolve(path)
     meta = read_metadata(folder)
     model_path = folder / MODEL_FILE
@@ -148,11 +143,22 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
                 f"{model_path} was written with {lib} {then.get(lib, '?')} but this environment has "
                 f"{now[lib]}: {RETRAIN} in this environment, or install {lib}=={then.get(lib, '?')}"
             )
-    model = joblib.load(model_path)
+    return folder, meta
+
+
+def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
+    """Load a model folder (or the current model of a models folder) after ``check_model``.
+
+    Returns the model and its metadata.
+    """
+    import joblib
+
     from classifier.model import RoleClassifier
 
+    folder, meta = check_model(path)
+    model = joblib.load(folder / MODEL_FILE)
     if not isinstance(model, RoleClassifier):
-        raise ModelLoadError(f"{model_path} does not hold a RoleClassifier: {RETRAIN}")
+        raise ModelLoadError(f"{folder / MODEL_FILE} does not hold a RoleClassifier: {RETRAIN}")
     return model, meta
 
 

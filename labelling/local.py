@@ -130,14 +130,15 @@ def label_file(
     if workers < 0:
         raise LabelError("--workers must be 0 (this process) or more")
 
-    from classifier.persist import load_model, resolve
+    from classifier.persist import check_model
 
-    model_folder = resolve(model_dir)
-    model, meta = load_model(model_folder)
+    # Checked here, loaded only where it labels: this process reads and writes.
+    model_folder, meta = check_model(model_dir)
+    classes = meta["labels"]
     version = str(meta.get("model_version", "unknown"))
     reader = open_reader(input, chunk_rows, encoding)
     try:
-        check_columns(input, reader.columns, text_column, id_column, model.classes_, explain, prefix)
+        check_columns(input, reader.columns, text_column, id_column, classes, explain, prefix)
         spec = JobSpec(
             str(model_folder), text_column, id_column, explain, prefix, out_format, output.name.lower().endswith(".gz")
         )

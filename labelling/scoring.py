@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from classifier.features import transform
 from labelling.errors import LabelError
 
 MISSING_TEXT = "missing text: the text column is empty (null) in this row"
@@ -119,6 +118,8 @@ class Scorer:
 
     def score(self, texts: Any, read_errors: Sequence[str | None] | None = None) -> pa.Table:
         """The appended columns for one chunk, one row per text, in the same order."""
+        from classifier.features import transform  # here, not at import: the reading parent never needs it
+
         texts = as_text_array(texts)
         n = len(texts)
         errors = text_errors(texts, read_errors)

@@ -65,3 +65,17 @@ def test_loads_current_model_through_link(models_dir):
     model, meta = load_model(models_dir)
     assert meta["model_version"] == os.readlink(models_dir / "current")
     assert list(model.classes_) == ["data_scientist", "ml_engineer"]
+
+
+def test_checking_a_model_imports_no_model_library(models_dir):
+    """check_model verifies a folder without importing scikit-learn or spaCy (batch parents stay small)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from classifier.persist import check_model; "
+        f"check_model({str(models_dir)!r}); "
+        "print(sorted(m for m in ('sklearn', 'spacy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
