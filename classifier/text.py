@@ -6,8 +6,8 @@ import re
 
 # First-person voice and CV section names are what set a resume apart from a posting.
 _RESUME_HINTS = re.compile(
-    r"\b(?:i|my|me|curriculum vitae|cv|objective|work history|professional summary|"
-    r"education|references)\b",
+    r"\b(?:i|my|me|resume|résumé|curriculum vitae|cv|objective|work history|professional summary|"
+    r"work experience|education|references)\b",
     re.IGNORECASE,
 )
 _POSTING_HINTS = re.compile(
@@ -21,6 +21,8 @@ def detect_kind(text: str) -> str:
     """Guess whether a text is a job posting or a resume from its voice.
 
     >>> detect_kind("I built dashboards. Education: MSc")
+    'resume'
+    >>> detect_kind("Resume - Jordan Lee. Work experience: built dashboards")
     'resume'
     >>> detect_kind("You will build dashboards. Apply now.")
     'posting'
