@@ -213,15 +213,10 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from service.app import create_app
-    from service.settings import Settings
+    from service.server import serve
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("model_dir", args.model_dir)) if v}
-    settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
-    return 0
+    return serve(overrides)
 
 
 def _train(argv: list[str]) -> int:

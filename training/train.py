@@ -57,6 +57,15 @@ def train(
     lexicon = Lexicon.from_dir(data_dir / "lexicon")
     roles = load_roles(data_dir / "roles.toml")
     templates = load_templates(data_dir / "templates.toml")
+    for given, what in ((unlabeled, "UNLABELED"), (eval_data, "evaluation data")):
+        if given and not Path(given).is_file():
+            raise ValueError(f"{given} does not exist: check the path given as {what}")
+    unknown = sorted(set(lexicon.roles) - set(roles))
+    if unknown:
+        raise ValueError(
+            f"{data_dir / 'lexicon'}: label(s) {unknown} are not roles of {data_dir / 'roles.toml'} "
+            f"({', '.join(sorted(roles))}) or 'shared': fix the label on those lines"
+        )
     log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
 
     params = {"class_prior": class_prior(roles), **params}

@@ -263,3 +263,17 @@ def test_workers_exit_when_the_labelling_process_is_killed(tmp_path, rows, model
             if os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
         ]
     assert not alive
+
+
+def test_serve_with_a_bad_setting_names_the_variable():
+    """rolelens serve refuses a malformed ROLELENS_* value with the variable's name, not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ROLELENS_PORT": "abc"}
+    run = subprocess.run(
+        [sys.executable, "-m", "rolelens", "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "ROLELENS_PORT" in run.stderr and "Traceback" not in run.stderr

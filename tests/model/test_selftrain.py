@@ -40,3 +40,16 @@ def test_missing_text_column_names_the_columns(tmp_path):
     write_corpus(corpus, ["a posting"], column="description")
     with pytest.raises(ValueError, match=r"no column 'text'.*\['id', 'description'\].*TEXT_COL"):
         read_unlabeled(corpus, "text")
+
+
+def test_lexicon_label_that_is_no_role_stops_training(tmp_path):
+    """A lexicon line whose label is not a role of roles.toml stops training and names the label."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    with open(data / "lexicon" / "ml_engineer.jsonl", "a") as f:
+        f.write('{"label": "ml_engineering", "pattern": "model serving", "weight": 2.0, "kind": "duty"}\n')
+    with pytest.raises(ValueError, match=r"\['ml_engineering'\] are not roles"):
+        train(data, tmp_path / "models", n_per_role=50, log=lambda _m: None)
+    assert not (tmp_path / "models").exists()

@@ -1,0 +1,33 @@
+"""Start the API under uvicorn: the one start-up that `python -m service` and `rolelens serve` share."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def serve(overrides: dict[str, Any] | None = None) -> int:
+    """Read settings (``ROLELENS_*``, then ``overrides``) and serve until stopped; 2 on bad settings."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from service.app import create_app
+    from service.logs import log_config
+    from service.settings import Settings
+
+    try:
+        settings = Settings(**(overrides or {}))
+    except ValidationError as err:
+        for e in err.errors():
+            name = "ROLELENS_" + "_".join(str(p) for p in e["loc"]).upper()
+            print(f"error: {name}: {e['msg']}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,  # the request middleware logs each request, with its id, as JSON
+    )
+    return 0
