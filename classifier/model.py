@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
@@ -32,6 +33,21 @@ class Prediction:
     def lexicon_matched(self) -> bool:
         """Whether any lexicon phrase was found: without one, the evidence is the features alone."""
         return bool(self.evidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: what ``/classify`` and ``rolelens classify --json`` answer."""
+        return {
+            "label": self.label,
+            "probabilities": self.probabilities,
+            "lean": self.lean,
+            "kind": self.kind,
+            "lexicon_matched": self.lexicon_matched,
+            "evidence": [
+                {"phrase": e.phrase, "start": e.start, "end": e.end, "role": e.role, "weight": e.weight, "kind": e.kind}
+                for e in self.evidence
+            ],
+            "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in self.top_features],
+        }
 
 
 class RoleClassifier(ClassifierMixin, BaseEstimator):

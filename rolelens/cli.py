@@ -180,25 +180,7 @@ def _classify(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {
-                    "label": pred.label,
-                    "probabilities": pred.probabilities,
-                    "lean": pred.lean,
-                    "kind": pred.kind,
-                    "evidence": [
-                        {
-                            "phrase": e.phrase,
-                            "start": e.start,
-                            "end": e.end,
-                            "role": e.role,
-                            "weight": e.weight,
-                            "kind": e.kind,
-                        }
-                        for e in pred.evidence
-                    ],
-                    "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
-                    "model_version": meta.get("model_version"),
-                },
+                {**pred.to_dict(), "model_version": meta.get("model_version")},
                 indent=2,
             )
         )

@@ -68,28 +68,7 @@ def classify_texts(
     out = []
     for pred in loaded.model.explain(texts, kinds=kinds):
         metrics.predictions.labels(pred.label).inc()
-        out.append(
-            {
-                "label": pred.label,
-                "probabilities": pred.probabilities,
-                "lean": pred.lean,
-                "kind": pred.kind,
-                "lexicon_matched": pred.lexicon_matched,
-                "evidence": [
-                    {
-                        "phrase": e.phrase,
-                        "start": e.start,
-                        "end": e.end,
-                        "role": e.role,
-                        "weight": e.weight,
-                        "kind": e.kind,
-                    }
-                    for e in pred.evidence
-                ],
-                "top_features": [{"feature": f, "role": r, "contribution": c} for f, r, c in pred.top_features],
-                "model_version": version,
-            }
-        )
+        out.append({**pred.to_dict(), "model_version": version})
     return out
 
 
