@@ -84,6 +84,23 @@ def label_partition(frame, spec: JobSpec, from_csv: bool, encoding: str = "utf-8
     return pd.concat([base, scores], axis=1)
 
 
+def _dask_settings(func: Callable[..., LabelSummary]) -> Callable[..., LabelSummary]:
+    """Run ``func`` with CSV values kept as Python strings and dask's mixed-graph warning silenced."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs) -> LabelSummary:
+        import dask
+
+        # Keep CSV values as Python strings until label_partition has replaced undecodable bytes.
+        with dask.config.set({"dataframe.convert-string": False}), warnings.catch_warnings():
+            # Writing and counting in one compute shares the labelling; dask warns that it mixes graph kinds.
+            warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_dask_settings
 def label_with_dask(
     input: str | Path,
     output: str | Path,
@@ -115,44 +132,6 @@ def label_with_dask(
 
     Other parameters are those of :func:`labelling.local.label_file`.
     """
-    import dask
-
-    # Keep CSV values as Python strings until label_partition has replaced undecodable bytes.
-    with dask.config.set({"dataframe.convert-string": False}), warnings.catch_warnings():
-        # Writing and counting in one compute shares the labelling; dask warns that it mixes graph kinds.
-        warnings.filterwarnings("ignore", "Computing mixed collections", UserWarning)
-        return _label_with_dask(
-            input,
-            output,
-            text_column,
-            id_column,
-            model_dir,
-            scheduler,
-            workers,
-            explain,
-            single_file,
-            blocksize,
-            encoding,
-            prefix,
-            log,
-        )
-
-
-def _label_with_dask(
-    input,
-    output,
-    text_column,
-    id_column,
-    model_dir,
-    scheduler,
-    workers,
-    explain,
-    single_file,
-    blocksize,
-    encoding,
-    prefix,
-    log,
-) -> LabelSummary:
     import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
