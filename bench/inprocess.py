@@ -86,7 +86,7 @@ def explain_cost(model, texts: list[str], repeats: int) -> dict:
         "explain_docs_per_s": n / median(expl),
         "explain_vs_predict": median(ratios := [e / p for p, e in zip(pred, expl)]),
         "explain_vs_predict_range": [min(ratios), max(ratios)],
-        # Evidence (spaCy tokenizer + PhraseMatcher) as a share of the whole explain call.
+        # Evidence (lexicon phrases found in the text) as a share of the whole explain call.
         "evidence_share": median([v / e for v, e in zip(evidence, expl)]),
     }
 

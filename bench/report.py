@@ -122,13 +122,14 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
         if _skipped(node):
             add(f"HTTP {path}", "-", _skipped(node))
             continue
-        for c in ("c1", "c4"):
+        for c in ("c1", "c4", "c4_label_only"):
             m = node.get(c)
             if not m:
                 continue
             docs = f" = {_num(m['docs_per_s'], 'docs/s')}" if "docs_per_s" in m else ""
             errors = f", {m['errors']} errors" if m["errors"] else ""
-            clients = f"{c[1:]} client{'s' if c != 'c1' else ''}"
+            n = c[1:].split("_")[0]
+            clients = f"{n} client{'s' if n != '1' else ''}" + (", explain=false" if "label_only" in c else "")
             size = f", {m['batch_size']} texts a request" if "batch_size" in m else ""
             add(
                 f"HTTP {path}",

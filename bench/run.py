@@ -252,38 +252,48 @@ class Runner:
         http: dict = {}
         self.results["http"] = http
         try:
-            one = self.workdir / "classify.jsonl"
-            one.write_text("".join(json.dumps({"text": t, "kind": "posting"}) + "\n" for t in self.texts(200, 4)))
-            loads = [
-                (
-                    "classify",
-                    c,
-                    lambda c=c: serving.load(
-                        server, "/classify", one, c, p.http_requests, p.http_seconds, p.http_rounds
-                    ),
+            # Each route at 1 and 4 clients as the web page calls it (with evidence), then at 4
+            # clients with "explain": false, the same work as in-process predict.
+            texts = self.texts(200, 4)
+            loads = []
+            for explain, key, clients in ((True, "c{}", (1, 4)), (False, "c{}_label_only", (4,))):
+                one = self.workdir / f"classify-{explain}.jsonl"
+                one.write_text(
+                    "".join(json.dumps({"text": t, "kind": "posting", "explain": explain}) + "\n" for t in texts)
                 )
-                for c in (1, 4)
-            ]
-            if server.has_route("post", "/classify/batch"):
-                loads += [("classify_batch", c, lambda c=c: self._batch_load(server, c)) for c in (1, 4)]
-            else:
+                loads += [
+                    (
+                        "classify",
+                        key.format(c),
+                        lambda c=c, one=one: serving.load(
+                            server, "/classify", one, c, p.http_requests, p.http_seconds, p.http_rounds
+                        ),
+                    )
+                    for c in clients
+                ]
+                if server.has_route("post", "/classify/batch"):
+                    loads += [
+                        ("classify_batch", key.format(c), lambda c=c, e=explain: self._batch_load(server, c, e))
+                        for c in clients
+                    ]
+            if not server.has_route("post", "/classify/batch"):
                 http["classify_batch"] = {"not_measured": "feature not on main yet (/classify/batch, issue 4)"}
             before = self.reference()
-            for route, c, run in loads:
-                _log(f"HTTP {route}, {c} client(s) ...")
+            for route, key, run in loads:
+                _log(f"HTTP {route}, {key} ...")
                 m = run()
                 after = self.reference()
                 self._against(m, before, after, batched=route == "classify_batch")
-                http.setdefault(route, {})[f"c{c}"] = m
+                http.setdefault(route, {})[key] = m
                 before = after
         finally:
             server.stop()
 
-    def _batch_load(self, server, clients: int) -> dict:
+    def _batch_load(self, server, clients: int, explain: bool) -> dict:
         from bench import serving
 
         p = self.plan
-        bodies = self.workdir / "batch.jsonl"
+        bodies = self.workdir / f"batch-{explain}.jsonl"
         if not bodies.exists():
             texts = self.texts(p.batch_size * 20, 4)
             with open(bodies, "w") as f:
@@ -291,7 +301,7 @@ class Runner:
                     items = [
                         {"id": i + j, "text": t, "kind": "posting"} for j, t in enumerate(texts[i : i + p.batch_size])
                     ]
-                    f.write(json.dumps({"items": items}) + "\n")
+                    f.write(json.dumps({"items": items, "explain": explain}) + "\n")
         requests = max(2, p.http_requests // p.batch_size)
         m = serving.load(
             server, "/classify/batch", bodies, clients, requests, p.http_seconds, p.http_rounds, expect='"results"'

@@ -28,6 +28,7 @@ class Prediction:
     kind: str
     evidence: list[Evidence] = field(default_factory=list)
     top_features: list[tuple[str, str, float]] = field(default_factory=list)
+    explained: bool = True  # false: evidence and top features were not looked for
 
     @property
     def lexicon_matched(self) -> bool:
@@ -35,12 +36,15 @@ class Prediction:
         return bool(self.evidence)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data: what ``/classify`` and ``rolelens classify --json`` answer."""
+        """Plain JSON-ready data: what ``/classify`` and ``rolelens classify --json`` answer.
+
+        Without an explanation, only the label, probabilities, lean and kind.
+        """
+        out = {"label": self.label, "probabilities": self.probabilities, "lean": self.lean, "kind": self.kind}
+        if not self.explained:
+            return out
         return {
-            "label": self.label,
-            "probabilities": self.probabilities,
-            "lean": self.lean,
-            "kind": self.kind,
+            **out,
             "lexicon_matched": self.lexicon_matched,
             "evidence": [
                 {"phrase": e.phrase, "start": e.start, "end": e.end, "role": e.role, "weight": e.weight, "kind": e.kind}
@@ -184,28 +188,24 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             return "strong"
         return "moderate" if p_winner >= self.moderate_at else "slight"
 
-    def explain(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> list[Prediction]:
+    def explain(
+        self, X: Sequence[str], kinds: Sequence[str | None] | None = None, *, reasons: bool = True
+    ) -> list[Prediction]:
         """Label, probabilities, lean, lexicon evidence and top features for each text.
 
         ``kinds`` gives "posting" or "resume" per text; ``None`` or "auto" guesses it.
+        ``reasons=False`` leaves out evidence and top features (``explained`` is false):
+        finding evidence costs about as much as the prediction itself on a long text.
         """
         check_is_fitted(self)
         X = list(X)
         features = transform(self.vectorizer_, X)
         proba = self._proba(features)
-        evidence = self._finder().find(X)
+        evidence = self._finder().find(X) if reasons else None
         kinds = list(kinds) if kinds is not None else [None] * len(X)
-        names = self.feature_names_
-        coef = self.clf_.coef_[0]
         out = []
         for i, text in enumerate(X):
             best = int(proba[i].argmax())
-            row = features.getrow(i)
-            contrib = row.data * coef[row.indices] / self.temperature
-            order = np.argsort(-np.abs(contrib))[: self.top_k]
-            top = [
-                (str(names[row.indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j])) for j in order
-            ]
             kind = kinds[i] if kinds[i] not in (None, "auto") else detect_kind(text)
             out.append(
                 Prediction(
@@ -213,11 +213,21 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                     probabilities={str(c): float(p) for c, p in zip(self.classes_, proba[i])},
                     lean=self.lean_of(float(proba[i, best])),
                     kind=kind,
-                    evidence=evidence[i],
-                    top_features=top,
+                    evidence=evidence[i] if reasons else [],
+                    top_features=self._top_features(features, i) if reasons else [],
+                    explained=reasons,
                 )
             )
         return out
+
+    def _top_features(self, features, i: int) -> list[tuple[str, str, float]]:
+        """The ``top_k`` features of row ``i`` that moved its log-odds most, with their signed share."""
+        lo, hi = features.indptr[i], features.indptr[i + 1]
+        indices = features.indices[lo:hi]
+        contrib = features.data[lo:hi] * self.clf_.coef_[0][indices] / self.temperature
+        order = np.argsort(-np.abs(contrib))[: self.top_k]
+        names = self.feature_names_
+        return [(str(names[indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j])) for j in order]
 
     def _finder(self) -> EvidenceFinder:
         finder = self.__dict__.get("_evidence_finder")
@@ -226,7 +236,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return finder
 
     def __getstate__(self):
-        # The spaCy pipeline is rebuilt after loading, never pickled.
+        # The evidence index is rebuilt from the lexicon after loading, never pickled.
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
         return state

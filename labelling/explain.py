@@ -1,7 +1,7 @@
 """Short explanations for batch output, read off the feature matrix the model already built.
 
-``RoleClassifier.explain`` runs spaCy over every text to give character offsets;
-that costs several times the labelling itself. A labelled file only needs to say
+``RoleClassifier.explain`` tokenises every text a second time to give character
+offsets; that costs about as much as the labelling itself. A labelled file only needs to say
 which lexicon phrases were found and which features weighed most, and both can be
 read from the TF-IDF row of each text, so ``--explain`` costs little more than a
 plain run. A phrase is found when its longest n-grams, as the model's analyzer

@@ -30,7 +30,14 @@ def check_text(text: str) -> str:
     return text
 
 
-class ClassifyRequest(BaseModel):
+EXPLAIN_FIELD = Field(
+    True,
+    description="false answers only label, probabilities, lean and kind: faster on long texts, "
+    "since finding the evidence costs about as much as the prediction",
+)
+
+
+class TextItem(BaseModel):
     """A posting or resume to classify."""
 
     text: str = Field(description="the posting or resume text, plain UTF-8")
@@ -39,7 +46,13 @@ class ClassifyRequest(BaseModel):
     _check_text = field_validator("text")(check_text)
 
 
-class BatchItem(ClassifyRequest):
+class ClassifyRequest(TextItem):
+    """A posting or resume to classify, with or without the reasons."""
+
+    explain: bool = EXPLAIN_FIELD
+
+
+class BatchItem(TextItem):
     """One text of a batch, with the caller's own id for it."""
 
     id: str | int | None = Field(None, description="your id for this text; returned with its result")
@@ -56,6 +69,7 @@ class BatchRequest(BaseModel):
     """Several texts to classify in one call (the limit is ROLELENS_MAX_BATCH_ITEMS)."""
 
     items: list[BatchItem] = Field(min_length=1, description="the texts, classified in this order")
+    explain: bool = EXPLAIN_FIELD
 
 
 class EvidenceItem(BaseModel):
@@ -84,11 +98,13 @@ class ClassifyResponse(BaseModel):
     probabilities: dict[str, float] = Field(description="probability of each role; they sum to 1")
     lean: Literal["slight", "moderate", "strong"]
     kind: Literal["posting", "resume"]
-    lexicon_matched: bool = Field(
-        description="false when no lexicon phrase was found: the label rests on model features alone"
+    lexicon_matched: bool | None = Field(
+        None,
+        description="false when no lexicon phrase was found: the label rests on model features alone "
+        "(absent when explain is false, as are evidence and top_features)",
     )
-    evidence: list[EvidenceItem]
-    top_features: list[FeatureItem]
+    evidence: list[EvidenceItem] | None = None
+    top_features: list[FeatureItem] | None = None
     model_version: str
 
 

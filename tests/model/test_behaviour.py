@@ -141,3 +141,13 @@ def test_role_names_count_for_their_role_but_colleagues_do_not(model):
     assert p_ml(model, "Machine Learning Engineer. " + base) > p_ml(model, base)
     assert p_ml(model, "Data Scientist. " + base) < p_ml(model, base)
     assert abs(p_ml(model, base + " You will work with data scientists.") - p_ml(model, base)) < 0.02
+
+
+def test_explain_without_reasons_keeps_the_lean(model, samples):
+    """reasons=False gives the same labels, probabilities and kinds, and no evidence or features."""
+    texts = [s["text"] for s in samples]
+    full, short = model.explain(texts), model.explain(texts, reasons=False)
+    for f, s in zip(full, short):
+        assert (f.label, f.probabilities, f.lean, f.kind) == (s.label, s.probabilities, s.lean, s.kind)
+        assert f.explained and not s.explained and s.evidence == [] and s.top_features == []
+        assert set(s.to_dict()) == {"label", "probabilities", "lean", "kind"}

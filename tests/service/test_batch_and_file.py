@@ -82,3 +82,31 @@ def test_answers_match_their_documented_schemas(api, samples, make_docx):
     for schema, body in cases:
         assert schema.model_validate(body, strict=True) and set(body) == set(schema.model_fields)
     assert set(cases[1][1]["results"][0]) == set(BatchResult.model_fields)
+
+
+def test_explain_false_answers_the_same_lean_without_reasons(api, samples):
+    """explain=false on /classify, /classify/batch and /classify/file gives the same label and
+    probabilities as the full answer, and leaves out evidence and top features."""
+    text = samples[0]["text"]
+    full = api.post("/classify", json={"text": text}).json()
+    short = api.post("/classify", json={"text": text, "explain": False}).json()
+    reasons = {"lexicon_matched", "evidence", "top_features"}
+    assert reasons <= set(full) and not reasons & set(short)
+    assert {k: v for k, v in full.items() if k not in reasons} == short
+    batch = api.post("/classify/batch", json={"items": [{"text": text, "id": 1}], "explain": False}).json()
+    assert batch["results"] == [{**short, "id": 1}]
+    upload = api.post(
+        "/classify/file", files={"file": ("p.txt", text.encode(), "text/plain")}, data={"explain": "false"}
+    ).json()
+    assert upload["label"] == short["label"] and not reasons & set(upload)
+
+
+def test_work_over_the_inline_size_runs_in_a_thread_with_the_same_answers(api, samples, monkeypatch):
+    """Texts over the inline size (classified in a worker thread) get the answers they get on the loop."""
+    import service.routes
+
+    items = [{"text": s["text"], "id": i} for i, s in enumerate(samples[:4])]
+    inline = api.post("/classify/batch", json={"items": items}).json()
+    monkeypatch.setattr(service.routes, "INLINE_CHARS", 10)
+    threaded = api.post("/classify/batch", json={"items": items}).json()
+    assert threaded == inline and [r["label"] for r in threaded["results"]] == [s["label"] for s in samples[:4]]

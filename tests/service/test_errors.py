@@ -273,3 +273,28 @@ def test_slow_file_is_cut_off_with_422(models_dir, assert_error, make_pdf):
         r = upload(client, make_pdf(POSTING * 3, pages=60), "slow.pdf")  # a few hundred ms to read
         assert_error(r, 422, "file_timeout", "ROLELENS_FILE_TIMEOUT_SECONDS", "paste its text")
         assert client.post("/classify", json={"text": POSTING}).status_code == 200
+
+
+def test_readme_lists_every_error_code_the_service_returns():
+    """Each error code raised anywhere in service/ is documented in the README's list of codes."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    codes = set()
+    for path in (root / "service").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("ApiError", "_send_error"):
+                codes |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+            # Codes chosen by an expression: ``code = "a" if ... else "b"``.
+            if isinstance(node, ast.IfExp):
+                codes |= {
+                    a.value
+                    for a in (node.body, node.orelse)
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.islower() and "_" in a.value
+                }
+    codes = {c for c in codes if c.replace("_", "").isalpha() and c.islower()}
+    assert {"invalid_request", "empty_text", "not_found"} <= codes  # the walk finds codes at all
+    readme = (root / "README.md").read_text()
+    missing = sorted(c for c in codes if f"`{c}`" not in readme)
+    assert not missing, f"error codes not in the README: {missing}"

@@ -1,0 +1,51 @@
+"""Evidence matching: lemma-folded phrases, longest match first, offsets into the text as sent."""
+
+from classifier.explain import EvidenceFinder
+from classifier.lexicon import Lexicon, LexiconEntry
+
+
+def finder(*entries: tuple[str, str, float]) -> EvidenceFinder:
+    return EvidenceFinder(Lexicon(tuple(LexiconEntry(p, label, w, "duty") for p, label, w in entries)))
+
+
+def found(f: EvidenceFinder, text: str) -> list[tuple[str, int, int, str]]:
+    return [(e.phrase, e.start, e.end, e.role) for e in f.find([text])[0]]
+
+
+def test_longest_phrase_wins_over_the_phrases_inside_it():
+    """A phrase inside a longer matched phrase is not reported again; elsewhere it is."""
+    f = finder(("data", "data_scientist", 0.5), ("data visualisation", "data_scientist", 2.0))
+    text = "Data visualizations and data"
+    assert found(f, text) == [("Data visualizations", 0, 19, "data_scientist"), ("data", 24, 28, "data_scientist")]
+
+
+def test_overlapping_phrases_keep_the_longer_then_the_earlier():
+    """Of two overlapping matches the longer is kept; of two as long, the one that starts first."""
+    f = finder(
+        ("model serving", "ml_engineer", 2.0),
+        ("serving infrastructure at scale", "ml_engineer", 2.0),
+        ("ab test", "data_scientist", 1.0),
+        ("test plan", "data_scientist", 1.0),
+    )
+    assert [p for p, *_ in found(f, "model serving infrastructure at scale")] == ["serving infrastructure at scale"]
+    assert [p for p, *_ in found(f, "ab test plan")] == ["ab test"]
+
+
+def test_same_lemmas_in_both_lexicons_speak_for_the_heavier_role():
+    """A phrase in both roles' lexicons is reported once, for the role that weighs it more."""
+    f = finder(("python", "data_scientist", 0.5), ("python", "ml_engineer", 1.0))
+    assert found(f, "Python") == [("Python", 0, 6, "ml_engineer")]
+
+
+def test_offsets_index_the_original_text_when_lowercasing_changes_its_length():
+    """Characters that grow when lowercased ("İ") do not shift the offsets of later phrases."""
+    f = finder(("deploy model", "ml_engineer", 2.0))
+    text = "İİ İstanbul team: DEPLOYED MODELS daily"
+    [(phrase, start, end, _)] = found(f, text)
+    assert text[start:end] == phrase == "DEPLOYED MODELS"
+
+
+def test_no_phrase_matches_across_punctuation():
+    """Words of a phrase separated by a comma or a full stop are two mentions, not the phrase."""
+    f = finder(("deploy model", "ml_engineer", 2.0))
+    assert found(f, "We deploy. Models are ours, deploy, model") == []
