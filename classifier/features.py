@@ -62,9 +62,14 @@ def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str,
 
 
 def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[str]:
-    """Replace each role name in ``tokens`` by its single token (``role_`` or ``peer_``)."""
+    """Replace each role name in ``tokens`` by its single token (``role_`` or ``peer_``).
+
+    A posting names the role it offers before any other ("We are hiring an ML engineer to
+    ... with our data scientists"), so a role named after another one is a colleague.
+    """
     out: list[str] = []
     done = 0
+    offered = None
     for i in [i for i, token in enumerate(tokens) if token in index]:
         if i < done:
             continue
@@ -74,7 +79,10 @@ def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], s
                 j = len(out) - 1
                 if j >= 0 and out[j] in _PEER_FILLERS:
                     j -= 1
-                out.append(phrase_token(label, j >= 0 and out[j] in _PEER_WORDS))
+                peer = (j >= 0 and out[j] in _PEER_WORDS) or (offered is not None and label != offered)
+                if not peer and offered is None:
+                    offered = label
+                out.append(phrase_token(label, peer))
                 done = i + len(seq)
                 break
     out.extend(tokens[done:])
@@ -132,6 +140,9 @@ class LemmaAnalyzer:
     ['work', 'peer_ml_engineer']
     >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["machine learning engineer"]})("Machine-learning engineers ship")
     ['role_ml_engineer', 'ship']
+    >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["ML engineer"], "data_scientist": ["data scientist"]})(
+    ...     "ML engineer wanted; our data scientists train models")
+    ['role_ml_engineer', 'want', 'peer_data_scientist', 'train', 'model']
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None):

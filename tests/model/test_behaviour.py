@@ -151,3 +151,11 @@ def test_explain_without_reasons_keeps_the_lean(model, samples):
         assert (f.label, f.probabilities, f.lean, f.kind) == (s.label, s.probabilities, s.lean, s.kind)
         assert f.explained and not s.explained and s.evidence == [] and s.top_features == []
         assert set(s.to_dict()) == {"label", "probabilities", "lean", "kind"}
+
+
+def test_the_first_role_named_is_the_one_on_offer(model):
+    """After a posting names its role, mentions of the other role count as colleagues, not as its role."""
+    base = "We are hiring a Machine Learning Engineer. You will build models and pipelines with Python."
+    later = base + " Our data scientists hand you their prototypes."
+    assert abs(p_ml(model, later) - p_ml(model, base)) < 0.02
+    assert p_ml(model, "Data Scientist. Our ML engineers ship what you build.") < 0.5
