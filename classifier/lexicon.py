@@ -60,10 +60,22 @@ class Lexicon:
                 "ml_engineer.jsonl, data_scientist.jsonl and shared.jsonl"
             )
         entries: list[LexiconEntry] = []
+        seen: dict[tuple[str, str], str] = {}
         for file in files:
             for lineno, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    entries.append(_parse_line(line, f"{file}:{lineno}"))
+                if not line.strip():
+                    continue
+                where = f"{file}:{lineno}"
+                entry = _parse_line(line, where)
+                # Two lines for one phrase and role would leave it unclear which weight counts.
+                key = (entry.label, " ".join(entry.pattern.lower().split()))
+                if key in seen:
+                    raise LexiconError(
+                        f"{where}: '{entry.pattern}' for {entry.label} is already at {seen[key]}: "
+                        "keep one line and set the weight there"
+                    )
+                seen[key] = where
+                entries.append(entry)
         return cls(tuple(entries))
 
     @property

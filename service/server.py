@@ -22,6 +22,13 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
             name = "ROLELENS_" + "_".join(str(p) for p in e["loc"]).upper()
             print(f"error: {name}: {e['msg']}", file=sys.stderr)
         return 2
+    if _in_use(settings.host, settings.port):
+        print(
+            f"error: {settings.host}:{settings.port} is already in use (another RoleLens server?): stop it, "
+            "or serve on another port with ROLELENS_PORT=<port>",
+            file=sys.stderr,
+        )
+        return 2
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -31,3 +38,17 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
         access_log=False,  # the request middleware logs each request, with its id, as JSON
     )
     return 0
+
+
+def _in_use(host: str, port: int) -> bool:
+    """Whether another process listens on ``host:port`` (uvicorn would only log Errno 98 and exit)."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
+    return False

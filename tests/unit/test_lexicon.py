@@ -52,3 +52,15 @@ def test_hash_ignores_order_but_not_content(tmp_path):
     assert Lexicon.from_dir(tmp_path).sha256() == first
     write(tmp_path, "x.jsonl", [b, {**a, "weight": 2.0}])
     assert Lexicon.from_dir(tmp_path).sha256() != first
+
+
+def test_a_phrase_twice_for_one_role_is_refused_naming_both_lines(tmp_path):
+    """The same phrase twice for one role (whatever its case) stops loading at the second line;
+    the same phrase for two roles is allowed."""
+    write(tmp_path, "a.jsonl", [{"label": "ml_engineer", "pattern": "model serving", "weight": 2}])
+    write(tmp_path, "b.jsonl", [{"label": "data_scientist", "pattern": "model serving", "weight": 1}])
+    assert len(Lexicon.from_dir(tmp_path).entries) == 2
+    write(tmp_path, "c.jsonl", ["", {"label": "ml_engineer", "pattern": "Model  Serving", "weight": 1}])
+    with pytest.raises(LexiconError) as err:
+        Lexicon.from_dir(tmp_path)
+    assert "c.jsonl:2" in str(err.value) and "a.jsonl:1" in str(err.value)
