@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
@@ -115,7 +116,7 @@ class EvidenceFinder:
             if used.find(1, start, end) < 0:
                 taken.append((start, end, entry))
                 used[start:end] = b"\x01" * (end - start)
-        taken.sort(key=_first)
+        taken.sort(key=itemgetter(0))
         # Token k is parts[2k + 1]: its offset is the length of all the parts before it.
         offsets = [0, *accumulate(map(len, parts))]
         out = []
@@ -123,7 +124,3 @@ class EvidenceFinder:
             a, b = offsets[2 * start + 1], offsets[2 * end]
             out.append(Evidence(text[a:b], a, b, entry.label, entry.weight, entry.kind, entry.pattern))
         return out
-
-
-def _first(match: tuple) -> int:
-    return match[0]

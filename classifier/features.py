@@ -27,6 +27,8 @@ _AB = re.compile(r"\ba/b\b")
 # "work with data scientists", "alongside the ML engineers".
 _PEER_WORDS = frozenset({"with", "alongside", "support", "supporting", "fellow"})
 _PEER_FILLERS = frozenset({"the", "our", "your", "other"})
+# Words that join two role names into a list; "/" and "," are not tokens, so names they join are adjacent.
+_LIST_WORDS = frozenset({"and", "or"})
 
 
 def phrase_token(label: str, peer: bool = False) -> str:
@@ -64,27 +66,39 @@ def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str,
 def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[str]:
     """Replace each role name in ``tokens`` by its single token (``role_`` or ``peer_``).
 
-    A posting names the role it offers before any other ("We are hiring an ML engineer to
-    ... with our data scientists"), so a role named after another one is a colleague.
+    A name is a colleague (``peer_``) after "with", "alongside", "support" or "fellow",
+    or in a list of roles ("data scientists and ML engineers", "Data Scientist / ML
+    Engineer"), which says who works there rather than who is wanted. Of the others, the
+    first one names the role on offer ("We are hiring an ML engineer ... our data
+    scientists"), and a later name of the other role is a colleague.
     """
-    out: list[str] = []
+    found: list[tuple[int, int, str]] = []  # (start, end, label) of each name, in order
     done = 0
-    offered = None
     for i in [i for i, token in enumerate(tokens) if token in index]:
         if i < done:
             continue
         for seq, label in index[tokens[i]]:
             if tuple(tokens[i : i + len(seq)]) == seq:
-                out.extend(tokens[done:i])
-                j = len(out) - 1
-                if j >= 0 and out[j] in _PEER_FILLERS:
-                    j -= 1
-                peer = (j >= 0 and out[j] in _PEER_WORDS) or (offered is not None and label != offered)
-                if not peer and offered is None:
-                    offered = label
-                out.append(phrase_token(label, peer))
+                found.append((i, i + len(seq), label))
                 done = i + len(seq)
                 break
+    listed = set()
+    for k, ((_, end, label), (start, _, other)) in enumerate(zip(found, found[1:])):
+        if label != other and (start == end or (start == end + 1 and tokens[end] in _LIST_WORDS)):
+            listed |= {k, k + 1}
+    out: list[str] = []
+    done = 0
+    offered = None
+    for k, (start, end, label) in enumerate(found):
+        out.extend(tokens[done:start])
+        j = len(out) - 1
+        if j >= 0 and out[j] in _PEER_FILLERS:
+            j -= 1
+        peer = k in listed or (j >= 0 and out[j] in _PEER_WORDS) or (offered is not None and label != offered)
+        if not peer and offered is None:
+            offered = label
+        out.append(phrase_token(label, peer))
+        done = end
     out.extend(tokens[done:])
     return out
 
@@ -140,9 +154,11 @@ class LemmaAnalyzer:
     ['work', 'peer_ml_engineer']
     >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["machine learning engineer"]})("Machine-learning engineers ship")
     ['role_ml_engineer', 'ship']
-    >>> LemmaAnalyzer((1, 1), {"ml_engineer": ["ML engineer"], "data_scientist": ["data scientist"]})(
-    ...     "ML engineer wanted; our data scientists train models")
+    >>> roles = {"ml_engineer": ["ML engineer"], "data_scientist": ["data scientist"]}
+    >>> LemmaAnalyzer((1, 1), roles)("ML engineer wanted; our data scientists train models")
     ['role_ml_engineer', 'want', 'peer_data_scientist', 'train', 'model']
+    >>> LemmaAnalyzer((1, 1), roles)("Data scientists and ML engineers work here. ML engineer wanted")
+    ['peer_data_scientist', 'peer_ml_engineer', 'work', 'role_ml_engineer', 'want']
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None):

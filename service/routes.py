@@ -56,18 +56,22 @@ def check_length(text: str, settings: Settings, field: str = "text") -> None:
         )
 
 
-# Up to this many characters in all, texts are classified on the event loop: for a posting
-# of a few pages the hop to a worker thread and the GIL hand-offs between threads cost more
-# than the model call (with 4 clients, p50 14.7 ms in threads against 6.8 ms on the loop).
-# Longer work goes to the thread pool, so that one huge batch cannot stall health checks.
-INLINE_CHARS = 20_000
-
-
 async def classify_texts(
-    loaded: LoadedModel, texts: Sequence[str], kinds: Sequence[str], metrics: Metrics, explain: bool = True
+    loaded: LoadedModel,
+    texts: Sequence[str],
+    kinds: Sequence[str],
+    metrics: Metrics,
+    settings: Settings,
+    explain: bool = True,
 ) -> list[dict[str, Any]]:
-    """Classify texts with one model call, on the loop or in a thread by their size."""
-    if sum(map(len, texts)) <= INLINE_CHARS:
+    """Classify texts with one model call, on the event loop or in a thread by their size.
+
+    For a posting of a few pages the hop to a worker thread and the GIL hand-offs between
+    threads cost more than the model call (with 4 clients, p50 14.7 ms in threads against
+    6.8 ms on the loop). Work over ``settings.inline_chars`` goes to the thread pool, so
+    that one huge batch cannot stall health checks (20,000 characters take under 10 ms).
+    """
+    if sum(map(len, texts)) <= settings.inline_chars:
         return _classify(loaded, texts, kinds, metrics, explain)
     return await run_in_threadpool(_classify, loaded, texts, kinds, metrics, explain)
 
@@ -100,7 +104,7 @@ def json_response(content: Any) -> Response:
 @json_router.post("/classify", response_model=ClassifyResponse, summary="Classify one posting or resume")
 async def classify(body: ClassifyRequest, loaded: ModelDep, settings: SettingsDep, metrics: MetricsDep) -> Response:
     check_length(body.text, settings)
-    results = await classify_texts(loaded, [body.text], [body.kind], metrics, body.explain)
+    results = await classify_texts(loaded, [body.text], [body.kind], metrics, settings, body.explain)
     return json_response(results[0])
 
 
@@ -121,7 +125,7 @@ async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: Setting
         check_length(item.text, settings, f"items[{i}].text")
     texts = [item.text for item in body.items]
     kinds = [item.kind for item in body.items]
-    results = await classify_texts(loaded, texts, kinds, metrics, body.explain)
+    results = await classify_texts(loaded, texts, kinds, metrics, settings, body.explain)
     return json_response(
         {
             "results": [{"id": item.id, **r} for item, r in zip(body.items, results)],
@@ -169,7 +173,7 @@ async def classify_file(
         code = "invalid_text" if extracted.text.strip() else "empty_text"
         raise ApiError(422, code, f"the text extracted from the file: {err}") from None
     check_length(extracted.text, settings, "the text extracted from the file")
-    result = (await classify_texts(loaded, [extracted.text], [kind], metrics, explain))[0]
+    result = (await classify_texts(loaded, [extracted.text], [kind], metrics, settings, explain))[0]
     return json_response(
         {
             **result,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 Kind = Literal["posting", "resume", "auto"]
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -40,6 +41,10 @@ EXPLAIN_FIELD = Field(
 class TextItem(BaseModel):
     """A posting or resume to classify."""
 
+    # An unknown field is refused rather than ignored: a misspelt or misplaced option
+    # ("explain" on a batch item) would otherwise be dropped without a word.
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(description="the posting or resume text, plain UTF-8")
     kind: Kind = Field("auto", description="what the text is; 'auto' guesses from its voice")
 
@@ -49,13 +54,16 @@ class TextItem(BaseModel):
 class ClassifyRequest(TextItem):
     """A posting or resume to classify, with or without the reasons."""
 
-    explain: bool = EXPLAIN_FIELD
+    explain: StrictBool = EXPLAIN_FIELD
 
 
 class BatchItem(TextItem):
     """One text of a batch, with the caller's own id for it."""
 
-    id: str | int | None = Field(None, description="your id for this text; returned with its result")
+    id: str | Annotated[int, Field(ge=-(2**63), lt=2**63)] | None = Field(
+        None,
+        description="your id for this text (a string, or an integer that fits in 64 bits); returned with its result",
+    )
 
     @field_validator("id")
     @classmethod
@@ -68,8 +76,10 @@ class BatchItem(TextItem):
 class BatchRequest(BaseModel):
     """Several texts to classify in one call (the limit is ROLELENS_MAX_BATCH_ITEMS)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     items: list[BatchItem] = Field(min_length=1, description="the texts, classified in this order")
-    explain: bool = EXPLAIN_FIELD
+    explain: StrictBool = Field(True, description=EXPLAIN_FIELD.description + "; applies to every item")
 
 
 class EvidenceItem(BaseModel):
@@ -98,13 +108,14 @@ class ClassifyResponse(BaseModel):
     probabilities: dict[str, float] = Field(description="probability of each role; they sum to 1")
     lean: Literal["slight", "moderate", "strong"]
     kind: Literal["posting", "resume"]
-    lexicon_matched: bool | None = Field(
+    # Absent (never null) when the request said "explain": false.
+    lexicon_matched: bool | SkipJsonSchema[None] = Field(
         None,
         description="false when no lexicon phrase was found: the label rests on model features alone "
         "(absent when explain is false, as are evidence and top_features)",
     )
-    evidence: list[EvidenceItem] | None = None
-    top_features: list[FeatureItem] | None = None
+    evidence: list[EvidenceItem] | SkipJsonSchema[None] = None
+    top_features: list[FeatureItem] | SkipJsonSchema[None] = None
     model_version: str
 
 

@@ -43,10 +43,12 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
 def _in_use(host: str, port: int) -> bool:
     """Whether another process listens on ``host:port`` (uvicorn would only log Errno 98 and exit)."""
     import errno
+    import os
     import socket
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        if os.name != "nt":  # as uvicorn binds; on Windows the option would let the probe share the port
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as err:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     max_unzipped_bytes: int = Field(50 * MiB, ge=1, description="most bytes a DOCX may unpack to")
     max_zip_ratio: int = Field(100, ge=1, description="highest compression ratio of a DOCX part")
     file_timeout_seconds: float = Field(20.0, gt=0, description="longest time spent reading one file")
+    inline_chars: int = Field(
+        20_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
+    )
     admin_token: SecretStr | None = Field(None, description="bearer token of /admin/*; unset disables them")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 

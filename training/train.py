@@ -29,7 +29,8 @@ def git_commit(where: Path) -> str:
 
     try:
         commit = git("rev-parse", "HEAD")
-        return commit + ("-dirty" if git("status", "--porcelain", "--", ".") else "")
+        # Any edit in the repository counts, not only in data/: code changes the model too.
+        return commit + ("-dirty" if git("status", "--porcelain") else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

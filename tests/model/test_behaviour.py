@@ -159,3 +159,12 @@ def test_the_first_role_named_is_the_one_on_offer(model):
     later = base + " Our data scientists hand you their prototypes."
     assert abs(p_ml(model, later) - p_ml(model, base)) < 0.02
     assert p_ml(model, "Data Scientist. Our ML engineers ship what you build.") < 0.5
+
+
+def test_a_list_of_roles_names_colleagues_not_the_role_on_offer(model):
+    """Role names joined in a list ("data scientists and ML engineers", "A / B") do not decide the lean."""
+    base = "We are hiring a Machine Learning Engineer. You will build models and pipelines with Python."
+    team = "Join a team of data scientists and ML engineers. " + base
+    assert abs(p_ml(model, team) - p_ml(model, base)) < 0.02
+    duties = "You will build and deploy models with Python."
+    assert abs(p_ml(model, "Data Scientist / Machine Learning Engineer. " + duties) - p_ml(model, duties)) < 0.02

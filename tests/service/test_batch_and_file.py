@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 
 def test_batch_keeps_input_order_and_ids(api, samples):
     """Each result carries its item's id, in input order, and matches /classify on that text."""
@@ -101,12 +103,25 @@ def test_explain_false_answers_the_same_lean_without_reasons(api, samples):
     assert upload["label"] == short["label"] and not reasons & set(upload)
 
 
-def test_work_over_the_inline_size_runs_in_a_thread_with_the_same_answers(api, samples, monkeypatch):
-    """Texts over the inline size (classified in a worker thread) get the answers they get on the loop."""
-    import service.routes
+def test_work_over_the_inline_size_runs_in_a_thread_with_the_same_answers(models_dir, samples, monkeypatch):
+    """Requests up to ROLELENS_INLINE_CHARS are classified on the event loop, longer ones in a worker
+    thread, with the same answers either way."""
+    import threading
 
+    import service.routes
+    from service.app import create_app
+    from service.settings import Settings
+
+    threads = []
+    classify = service.routes._classify
+    monkeypatch.setattr(
+        service.routes, "_classify", lambda *a: threads.append(threading.current_thread().name) or classify(*a)
+    )
     items = [{"text": s["text"], "id": i} for i, s in enumerate(samples[:4])]
-    inline = api.post("/classify/batch", json={"items": items}).json()
-    monkeypatch.setattr(service.routes, "INLINE_CHARS", 10)
-    threaded = api.post("/classify/batch", json={"items": items}).json()
-    assert threaded == inline and [r["label"] for r in threaded["results"]] == [s["label"] for s in samples[:4]]
+    size = sum(len(i["text"]) for i in items)
+    with TestClient(create_app(Settings(model_dir=models_dir, inline_chars=size))) as api:
+        inline = api.post("/classify/batch", json={"items": items}).json()
+        threaded = api.post("/classify/batch", json={"items": [*items, {"text": "A/B tests", "id": 4}]}).json()
+    assert threads[0] != threads[1] and threads[1] != threading.main_thread().name
+    assert threaded["results"][:4] == inline["results"]
+    assert [r["label"] for r in inline["results"]] == [s["label"] for s in samples[:4]]

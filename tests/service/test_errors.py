@@ -47,11 +47,25 @@ def test_json_endpoints_refuse_other_media_types(api, assert_error, content_type
         ({"text": 12}, "text: Input should be a valid string"),
         ({"text": POSTING, "kind": "poem"}, "kind: Input should be 'posting', 'resume' or 'auto'"),
         ([POSTING], "body: expected a JSON object"),
+        ({"text": POSTING, "explain": "no"}, "explain: Input should be a valid boolean"),
+        ({"text": POSTING, "explian": False}, "explian: Extra inputs are not permitted"),
     ],
 )
 def test_wrong_fields_are_422_naming_the_field(api, assert_error, body, where):
-    """A JSON value of the wrong shape is a 422 naming the field and the problem."""
+    """A JSON value of the wrong shape, or a field we do not know, is a 422 naming the field and the problem."""
     assert_error(api.post("/classify", json=body), 422, "invalid_request", where)
+
+
+@pytest.mark.parametrize(
+    "item, where",
+    [
+        ({"text": POSTING, "id": 2**64}, "items[0].id"),
+        ({"text": POSTING, "explain": False}, "items[0].explain: Extra inputs are not permitted"),
+    ],
+)
+def test_batch_item_fields_we_cannot_honour_are_422(api, assert_error, item, where):
+    """An id too big for a 64-bit integer, or an option that belongs to the whole batch, is refused by name."""
+    assert_error(api.post("/classify/batch", json={"items": [item]}), 422, "invalid_request", where)
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
@@ -278,23 +292,30 @@ def test_slow_file_is_cut_off_with_422(models_dir, assert_error, make_pdf):
 def test_readme_lists_every_error_code_the_service_returns():
     """Each error code raised anywhere in service/ is documented in the README's list of codes."""
     import ast
+    import re
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
+    code = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+")
     codes = set()
     for path in (root / "service").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
+            values = []
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("ApiError", "_send_error"):
-                codes |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
-            # Codes chosen by an expression: ``code = "a" if ... else "b"``.
-            if isinstance(node, ast.IfExp):
-                codes |= {
-                    a.value
-                    for a in (node.body, node.orelse)
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value.islower() and "_" in a.value
-                }
-    codes = {c for c in codes if c.replace("_", "").isalpha() and c.islower()}
-    assert {"invalid_request", "empty_text", "not_found"} <= codes  # the walk finds codes at all
+                values = node.args[1:2]  # ApiError(status, code, ...)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.IfExp):  # code = "a" if ... else "b"
+                if any(getattr(t, "id", "") == "code" for t in node.targets):
+                    values = [node.value.body, node.value.orelse]
+            elif isinstance(node, ast.Dict) and all(
+                isinstance(k, ast.Constant) and k.value in range(400, 600) for k in node.keys
+            ):  # {400: "bad_request", ...}
+                values = node.values
+            codes |= {
+                v.value
+                for v in values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str) and code.fullmatch(v.value)
+            }
+    assert {"invalid_request", "empty_text", "invalid_utf8", "bad_request", "not_found"} <= codes
     readme = (root / "README.md").read_text()
     missing = sorted(c for c in codes if f"`{c}`" not in readme)
     assert not missing, f"error codes not in the README: {missing}"
