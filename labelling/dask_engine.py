@@ -26,7 +26,7 @@ import pyarrow as pa
 from labelling.errors import LabelError
 from labelling.local import LabelSummary
 from labelling.readers import file_format, fit_fields, text_columns
-from labelling.scoring import Scorer, check_columns
+from labelling.scoring import Scorer, check_columns, output_schema
 from labelling.worker import JobSpec
 from labelling.writers import merge_parquet
 
@@ -56,32 +56,47 @@ def _scorer(spec: JobSpec) -> Scorer:
 
 def label_partition(frame, spec: JobSpec, from_csv: bool, encoding: str = "utf-8"):
     """One partition with the labelling columns appended; the same rows in the same order."""
+    base, errors = _read_values(frame, from_csv, encoding)
+    scores = _scorer(spec).score(pa.array(base[spec.text_column], from_pandas=True), errors)
+    return _joined(base, scores)
+
+
+def partition_meta(frame, spec: JobSpec, from_csv: bool, classes: list[str], encoding: str = "utf-8"):
+    """The empty frame :func:`label_partition` returns for ``frame``'s meta, without loading the model."""
+    base, _ = _read_values(frame, from_csv, encoding)
+    return _joined(base, output_schema(classes, spec.explain, spec.prefix).empty_table())
+
+
+def _joined(base, scores: pa.Table):
     import pandas as pd
 
-    names = list(frame.columns)
-    errors = None
-    if from_csv:
-        columns = [frame[c].tolist() for c in names]
-        last, width = columns[-1], len(names)
-        errors = [None] * len(frame)
-        for i, value in enumerate(last):
-            if isinstance(value, str) and value.startswith(RAGGED):
-                fields, _, last[i] = value[len(RAGGED) :].partition("\x00")
-                errors[i] = f"ragged line: {fields} fields where the header has {width}"
-        for i in range(len(frame)):
-            present = sum(col[i] is not None for col in columns)
-            if present < width:
-                errors[i] = f"ragged line: {present} fields where the header has {width}"
-                for col in columns[present:]:
-                    col[i] = ""
-        arrays, errors = text_columns(names, columns, errors, encoding)
-        base = pa.Table.from_arrays(arrays, names=names).to_pandas()
-        base.index = frame.index
-    else:
-        base = frame
-    scores = _scorer(spec).score(pa.array(base[spec.text_column], from_pandas=True), errors).to_pandas()
+    scores = scores.to_pandas()
     scores.index = base.index
     return pd.concat([base, scores], axis=1)
+
+
+def _read_values(frame, from_csv: bool, encoding: str):
+    """A partition's values as the local reader gives them, and each row's read error (or None)."""
+    if not from_csv:
+        return frame, None
+    names = list(frame.columns)
+    columns = [frame[c].tolist() for c in names]
+    last, width = columns[-1], len(names)
+    errors = [None] * len(frame)
+    for i, value in enumerate(last):
+        if isinstance(value, str) and value.startswith(RAGGED):
+            fields, _, last[i] = value[len(RAGGED) :].partition("\x00")
+            errors[i] = f"ragged line: {fields} fields where the header has {width}"
+    for i in range(len(frame)):
+        present = sum(col[i] is not None for col in columns)
+        if present < width:
+            errors[i] = f"ragged line: {present} fields where the header has {width}"
+            for col in columns[present:]:
+                col[i] = ""
+    arrays, errors = text_columns(names, columns, errors, encoding)
+    base = pa.Table.from_arrays(arrays, names=names).to_pandas()
+    base.index = frame.index
+    return base, errors
 
 
 def _dask_settings(func: Callable[..., LabelSummary]) -> Callable[..., LabelSummary]:
@@ -143,10 +158,12 @@ def label_with_dask(
     if not input.is_file():
         raise LabelError(f"input file {input} does not exist")
 
-    from classifier.persist import load_model, resolve
+    from classifier.persist import check_model
 
-    model_folder = resolve(model_dir).resolve()
-    model, _ = load_model(model_folder)
+    # Checked here, loaded only by the workers that label (see _scorer).
+    model_folder, model_meta = check_model(model_dir)
+    model_folder = model_folder.resolve()
+    classes = [str(c) for c in model_meta["labels"]]
     gz_in = input.name.lower().endswith(".gz")
     if in_format == "csv":
         from labelling.readers import CsvReader
@@ -168,9 +185,9 @@ def label_with_dask(
     else:
         frame = dd.read_parquet(str(input))
     columns = list(frame.columns)
-    check_columns(input, columns, text_column, id_column, model.classes_, explain, prefix)
+    check_columns(input, columns, text_column, id_column, classes, explain, prefix)
     spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format)
-    meta = label_partition(frame._meta, spec, in_format == "csv", encoding)
+    meta = partition_meta(frame._meta, spec, in_format == "csv", classes, encoding)
     labelled = frame.map_partitions(label_partition, spec, in_format == "csv", encoding, meta=meta)
 
     tmp = output.with_name(output.name + ".partial")

@@ -1,7 +1,7 @@
 """The local engine: stream a file through a pool of worker processes, in order, resumably.
 
-One process reads chunks and appends finished ones; ``workers`` processes, each with
-the model loaded once, label and encode them. At most two chunks per worker are in
+One process cuts the input into chunks and appends finished ones; ``workers`` processes,
+each with the model loaded once, parse (CSV), label and encode them. At most two chunks per worker are in
 flight, so memory stays flat however large the file is.
 """
 
@@ -23,7 +23,7 @@ import pyarrow as pa
 from labelling import checkpoint
 from labelling.errors import LabelError
 from labelling.progress import Progress
-from labelling.readers import Chunk, file_format, open_reader
+from labelling.readers import Chunk, CsvBlock, file_format, open_reader
 from labelling.scoring import check_columns
 from labelling.worker import ChunkLabeller, ChunkResult, JobSpec, init_worker, label_chunk
 from labelling.writers import open_sink
@@ -200,14 +200,18 @@ def label_file(
     )
 
 
-def _numbered(chunks: Iterable[Chunk], start: int) -> Iterator[tuple[int, Chunk]]:
+def _numbered(chunks: Iterable[Chunk | CsvBlock], start: int) -> Iterator[tuple[int, Chunk | CsvBlock]]:
     for chunk in chunks:
         yield start, chunk
-        start += chunk.table.num_rows
+        start += chunk.rows
 
 
 def _in_order(
-    chunks: Iterator[tuple[int, Chunk]], workers: int, spec: JobSpec, labeller: ChunkLabeller | None, header: bool
+    chunks: Iterator[tuple[int, Chunk | CsvBlock]],
+    workers: int,
+    spec: JobSpec,
+    labeller: ChunkLabeller | None,
+    header: bool,
 ) -> Iterator[tuple[int, ChunkResult]]:
     """Label chunks on ``workers`` processes (or in this one), yielding results in input order."""
     if labeller is not None:

@@ -1,8 +1,10 @@
 """Reading input files in chunks: CSV (optionally gzip) and Parquet, chosen by extension.
 
-A CSV file is read with the standard library's C parser, every value as text, so
-that what is written back is what was read ("007" stays "007"). Rows that the parser
-cannot take as they are keep their place and carry a read error instead:
+A CSV file is parsed with the standard library's C parser, every value as text, so
+that what is written back is what was read ("007" stays "007"). The reading process only
+cuts the file into runs of whole records (:mod:`labelling.records`); each run is parsed
+by :meth:`CsvBlock.parse` in the worker that labels it. Rows that the parser cannot
+take as they are keep their place and carry a read error instead:
 
 - a ragged line (more or fewer fields than the header): missing fields are empty,
   extra fields are joined with commas into the last column, so no value is lost;
@@ -17,7 +19,6 @@ import codecs
 import csv
 import gzip
 import io
-import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from labelling.errors import LabelError
+from labelling.records import RecordSplitter, splits_as_bytes
 
 # A quoted field longer than this is almost always an unbalanced quote eating the file.
 MAX_FIELD_CHARS = 1 << 26
@@ -52,16 +54,74 @@ class Chunk:
     table: pa.Table
     read_errors: list[str | None] | None  # None when every row read cleanly
 
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What parsing a run of records of one CSV file needs besides the records."""
+
+    path: str
+    columns: list[str]
+    encoding: str  # of the records after the header (a byte order mark is only at the start)
+
+
+@dataclass
+class CsvBlock:
+    """Whole records of a CSV file, as bytes (or text) not yet parsed, and how many rows they hold."""
+
+    data: bytes | str
+    rows: int
+    first_line: int  # lines of the file before these records
+    layout: CsvLayout
+
+    def parse(self) -> Chunk:
+        """The rows of these records, parsed as the header was; LabelError for an unreadable record."""
+        layout = self.layout
+        text = self.data if isinstance(self.data, str) else self.data.decode(layout.encoding, "surrogateescape")
+        rows = parse_rows(text, layout.path, self.first_line)
+        if len(rows) != self.rows:  # the split and csv disagree: never number rows wrongly
+            raise RuntimeError(f"{layout.path} line {self.first_line + 1}: {self.rows} rows cut, {len(rows)} parsed")
+        return rows_chunk(rows, layout.columns, layout.encoding)
+
+
+def parse_rows(text: str, path: str | Path, first_line: int = 0) -> list[list[str]]:
+    """The rows (blank lines left out) of CSV ``text`` that starts after ``first_line`` lines of ``path``."""
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    rows = csv.reader(io.StringIO(text, newline=""), strict=False)
+    try:
+        return [row for row in rows if row]
+    except csv.Error as err:
+        line = first_line + rows.line_num
+        raise LabelError(f"{path} line {line}: {err}; a quote is probably not closed") from None
+
+
+def rows_chunk(rows: list[list[str]], names: list[str], encoding: str) -> Chunk:
+    """Parsed rows as a chunk of text columns, ragged rows fitted to the header and marked."""
+    width = len(names)
+    errors: list[str | None] | None = None
+    if set(map(len, rows)) != {width}:
+        errors = [None] * len(rows)
+        for i, row in enumerate(rows):
+            if len(row) != width:
+                errors[i] = f"ragged line: {len(row)} fields where the header has {width}"
+                rows[i] = fit_fields(row, width)
+    columns = list(zip(*rows)) or [()] * width
+    arrays, errors = text_columns(names, columns, errors, encoding)
+    return Chunk(pa.Table.from_arrays(arrays, names=names), errors)
+
 
 class CsvReader:
-    """Reads a CSV or gzip CSV file in chunks of rows; ``columns`` is the header.
+    """Cuts a CSV or gzip CSV file into blocks of whole records; ``columns`` is the header.
 
     Parameters
     ----------
     path : path
         The file; ``.gz`` files are decompressed as they are read.
     chunk_rows : int
-        Rows per chunk.
+        Rows per block.
     encoding : str
         The file's text encoding; a UTF-8 byte order mark is dropped.
     """
@@ -73,18 +133,52 @@ class CsvReader:
         self._raw = open(self.path, "rb")
         self._size = os.fstat(self._raw.fileno()).st_size
         binary = gzip.GzipFile(fileobj=self._raw) if self.path.name.lower().endswith(".gz") else self._raw
-        text = io.TextIOWrapper(binary, encoding=self.encoding, errors="surrogateescape", newline="")
-        csv.field_size_limit(MAX_FIELD_CHARS)
-        self._rows = csv.reader(text, strict=False)
         try:
-            self.columns = next(self._rows)
-        except StopIteration:
+            if splits_as_bytes(self.encoding):
+                start = binary.read(len(codecs.BOM_UTF8))
+                if self.encoding == "utf-8-sig" and start == codecs.BOM_UTF8:
+                    start = b""
+                # Without its byte order mark the file is plain UTF-8, a mark further on a character.
+                self._decode: str | None = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+                self._records = RecordSplitter(binary, self._check_unfinished, MAX_FIELD_CHARS, start)
+            else:
+                text = io.TextIOWrapper(binary, encoding=self.encoding, errors="surrogateescape", newline="")
+                self._decode = None
+                self._records = RecordSplitter(text, self._check_unfinished, MAX_FIELD_CHARS)
+            self._lines = 0  # line ends before the next record, for error messages
+            header = self._take(1, "header")
+            rows = parse_rows(self._text(header.data), self.path)
+        except LabelError:
             self.close()
-            raise LabelError(f"{self.path} is empty: a CSV file needs a header line naming its columns") from None
+            raise
         except (csv.Error, EOFError, OSError) as err:
             self.close()
             raise LabelError(f"cannot read {self.path} as CSV: {err}") from None
-        self.columns = [_fix_text(c) for c in self.columns]
+        if not rows:
+            self.close()
+            raise LabelError(f"{self.path} is empty: a CSV file needs a header line naming its columns")
+        self.columns = [_fix_text(c) for c in rows[0]]
+        self._layout = CsvLayout(str(self.path), self.columns, self._decode or self.encoding)
+
+    def _text(self, data: bytes | str, final: bool = True) -> str:
+        if self._decode is None:
+            return data
+        # Not final: bytes of a character cut off at the end wait for the rest instead of becoming U+FFFD.
+        return codecs.getincrementaldecoder(self._decode)("surrogateescape").decode(data, final)
+
+    def _take(self, rows: int, what: str = "rows"):
+        try:
+            records = self._records.take(rows)
+        except (EOFError, gzip.BadGzipFile) as err:
+            if what == "header":
+                raise
+            raise LabelError(f"{self.path} is not a complete gzip file ({err})") from None
+        self._lines += records.lines
+        return records
+
+    def _check_unfinished(self, pending: bytes | str) -> None:
+        # A record unfinished after this much reading is an open quote: parse it to hit csv's field limit.
+        parse_rows(self._text(pending, final=False), self.path, self._lines)
 
     def fraction_done(self) -> float:
         """How far through the file reading has got, from 0 to 1."""
@@ -95,45 +189,22 @@ class CsvReader:
     def skip(self, rows: int) -> None:
         """Pass over the next ``rows`` rows (used when resuming)."""
         while rows > 0:
-            got, done = self._next_rows(min(rows, self.chunk_rows))
-            rows -= len(got)
-            if done:
+            got = self._take(min(rows, self.chunk_rows)).rows
+            if got == 0:
                 return
+            rows -= got
 
-    def _next_rows(self, n: int) -> tuple[list[list[str]], bool]:
-        # Up to n rows without the blank lines, and whether the file has ended.
-        try:
-            rows = list(itertools.islice(self._rows, n))
-        except csv.Error as err:
-            raise LabelError(f"{self.path} line {self._rows.line_num}: {err}; a quote is probably not closed") from None
-        except (EOFError, gzip.BadGzipFile) as err:
-            raise LabelError(f"{self.path} is not a complete gzip file ({err})") from None
-        done = len(rows) < n
-        return (rows if all(rows) else [r for r in rows if r]), done
-
-    def __iter__(self) -> Iterator[Chunk]:
+    def __iter__(self) -> Iterator[CsvBlock]:
         try:
             while True:
-                rows, done = self._next_rows(self.chunk_rows)
-                if rows:
-                    yield self._chunk(rows)
-                if done:
+                first_line = self._lines
+                records = self._take(self.chunk_rows)
+                if records.rows:
+                    yield CsvBlock(records.data, records.rows, first_line, self._layout)
+                if records.rows < self.chunk_rows:
                     return
         finally:
             self.close()
-
-    def _chunk(self, rows: list[list[str]]) -> Chunk:
-        width = len(self.columns)
-        errors: list[str | None] | None = None
-        if set(map(len, rows)) != {width}:
-            errors = [None] * len(rows)
-            for i, row in enumerate(rows):
-                if len(row) != width:
-                    errors[i] = f"ragged line: {len(row)} fields where the header has {width}"
-                    rows[i] = fit_fields(row, width)
-        columns = list(zip(*rows)) or [()] * width
-        arrays, errors = text_columns(self.columns, columns, errors, self.encoding)
-        return Chunk(pa.Table.from_arrays(arrays, names=self.columns), errors)
 
     def close(self) -> None:
         self._raw.close()

@@ -1,4 +1,4 @@
-"""What a worker process does with one chunk: score it, join the columns, encode it.
+"""What a worker process does with one chunk: parse it (CSV), score it, join the columns, encode it.
 
 The model is loaded once per process by :func:`init_worker`, the pool's initializer;
 the parent only reads, appends and reports.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from labelling.readers import Chunk
+from labelling.readers import Chunk, CsvBlock
 from labelling.scoring import Scorer
 from labelling.writers import encode_chunk
 
@@ -62,7 +62,9 @@ class ChunkLabeller:
         model, meta = load_model(spec.model_dir)
         return cls(spec, Scorer(model, str(meta.get("model_version", "unknown")), spec.explain, spec.prefix))
 
-    def __call__(self, chunk: Chunk, header: bool) -> ChunkResult:
+    def __call__(self, chunk: Chunk | CsvBlock, header: bool) -> ChunkResult:
+        if isinstance(chunk, CsvBlock):
+            chunk = chunk.parse()
         spec, table = self.spec, chunk.table
         scores = self.scorer.score(table.column(spec.text_column), chunk.read_errors)
         out = pa.Table.from_arrays([*table.columns, *scores.columns], schema=pa.schema([*table.schema, *scores.schema]))
@@ -104,6 +106,6 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def label_chunk(chunk: Chunk, header: bool) -> ChunkResult:
+def label_chunk(chunk: Chunk | CsvBlock, header: bool) -> ChunkResult:
     """Label one chunk in a pool process set up by :func:`init_worker`."""
     return _LABELLER(chunk, header)

@@ -106,13 +106,20 @@ def local_output(src, dst, models_dir):
     return pd.read_csv(dst, keep_default_na=False) if str(dst).endswith(".csv") else pd.read_parquet(dst)
 
 
-def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, models_dir):
+def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, models_dir, monkeypatch):
     """Through a real cluster, in several partitions, with a ragged line: the same rows as the local engine."""
-    from labelling.dask_engine import label_with_dask
+    import classifier.persist
+    from labelling.dask_engine import _scorer, label_with_dask
 
     src = write_csv(tmp_path / "jobs.csv", flat_rows)
     with open(src, "a") as f:
         f.write("9999,ragged,too,many,fields\n")
+
+    def no_load(*_a, **_k):
+        raise AssertionError("the parent only checks the model; the workers load it")
+
+    _scorer.cache_clear()
+    monkeypatch.setattr(classifier.persist, "load_model", no_load)
     summary = label_with_dask(
         src,
         tmp_path / "dask.csv",
@@ -123,6 +130,8 @@ def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, model
         blocksize=2000,
         log=lambda _m: None,
     )
+    monkeypatch.undo()
+    assert _scorer.cache_info().currsize == 0
     expected = local_output(src, tmp_path / "local.csv", models_dir)
     got = pd.read_csv(tmp_path / "dask.csv", keep_default_na=False)
     assert summary.rows == len(expected) == 31
@@ -159,3 +168,17 @@ def test_empty_partition_keeps_its_columns(models_dir):
     empty = pd.DataFrame({"id": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
     out = label_partition(empty, JobSpec(str(models_dir), "text"), from_csv=True)
     assert len(out) == 0 and list(out.columns)[:3] == ["id", "text", "label"] and "error" in out.columns
+
+
+@pytest.mark.parametrize("explain", [False, True])
+def test_meta_built_without_the_model_matches_a_labelled_partition(models_dir, model, explain):
+    """The parent's meta (no model loaded) has the columns and dtypes that labelling a partition gives."""
+    from labelling.dask_engine import label_partition, partition_meta
+    from labelling.worker import JobSpec
+
+    frame = pd.DataFrame({"id": ["1"], "text": ["Deploy models to production with Kubernetes."]})
+    spec = JobSpec(str(models_dir), "text", explain=explain)
+    meta = partition_meta(frame.iloc[:0], spec, True, [str(c) for c in model.classes_])
+    out = label_partition(frame, spec, from_csv=True)
+    assert len(meta) == 0 and len(out) == 1
+    pd.testing.assert_series_equal(meta.dtypes, out.dtypes)
