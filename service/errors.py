@@ -101,6 +101,10 @@ def from_validation(exc: RequestValidationError) -> ApiError:
             message = f"expected a JSON object such as {EXAMPLE_BODY}"
         elif where == "file" and e.get("type") == "missing":
             message = f"no file was uploaded: {UPLOAD_HINT}"
+        elif e.get("type") == "extra_forbidden":
+            message = "not a field of this request: check its spelling, or see /docs for the fields"
+            if where.startswith("items[") and where.endswith("].explain"):
+                message = 'not a field of an item: "explain" applies to the whole batch, so put it beside "items"'
         details.append({"field": where, "message": message})
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
     if len(details) > 3:
