@@ -115,7 +115,8 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
             add("service", "start-up until /health/ready", f"not measured: {st['ready_note']}")
 
     http = r.get("http", {})
-    for route, path in (("classify", "/classify"), ("classify_batch", "/classify/batch")):
+    routes = (("classify", "/classify"), ("classify_batch", "/classify/batch"), ("bare_asgi", "bare ASGI app (floor)"))
+    for route, path in routes:
         node = http.get(route)
         if node is None:
             continue

@@ -278,6 +278,10 @@ class Runner:
                     ]
             if not server.has_route("post", "/classify/batch"):
                 http["classify_batch"] = {"not_measured": "feature not on main yet (/classify/batch, issue 4)"}
+            # The floor: the same one-text call behind a bare ASGI app (no framework, middleware,
+            # metrics or logs), which the /classify throughput can be read against.
+            label_only = self.workdir / "classify-False.jsonl"
+            loads.append(("bare_asgi", "c4_label_only", lambda: self._bare_load(label_only)))
             before = self.reference()
             for route, key, run in loads:
                 _log(f"HTTP {route}, {key} ...")
@@ -288,6 +292,14 @@ class Runner:
                 before = after
         finally:
             server.stop()
+
+    def _bare_load(self, bodies: Path) -> dict:
+        from bench import serving
+
+        p = self.plan
+        with serving.Server(self.models, self.workdir / "bare.log", argv=serving.BARE_APP) as bare:
+            bare.start()
+            return serving.load(bare, "/classify", bodies, 4, p.http_requests, p.http_seconds, p.http_rounds)
 
     def _batch_load(self, server, clients: int, explain: bool) -> dict:
         from bench import serving

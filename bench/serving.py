@@ -40,15 +40,18 @@ def _status(url: str) -> int | None:
         return None
 
 
+BARE_APP = ("-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1")
+
+
 class Server:
-    """``python -m service`` on a free port, started and stopped by the bench.
+    """``python -m service`` (or ``argv``, such as ``BARE_APP``) on a free port, started and stopped by the bench.
 
     ``start`` returns the seconds from launching the process until the readiness endpoint
     answers 200 (``/health/ready``, or ``/health`` where that does not exist yet).
     """
 
-    def __init__(self, models: str, log: Path, timeout: float = 120):
-        self.models, self.log, self.timeout = models, log, timeout
+    def __init__(self, models: str, log: Path, timeout: float = 120, argv: tuple[str, ...] = ("-m", "service")):
+        self.models, self.log, self.timeout, self.argv = models, log, timeout, argv
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.ready_path = READY
@@ -69,7 +72,11 @@ class Server:
         began = time.perf_counter()
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "service"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, *self.argv, *self._port_args()],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         while time.perf_counter() - began < self.timeout:
             if self.proc.poll() is not None:
@@ -85,6 +92,10 @@ class Server:
             time.sleep(0.01)
         self.stop()
         raise RuntimeError(f"service not ready within {self.timeout:.0f} s")
+
+    def _port_args(self) -> list[str]:
+        # The service reads ROLELENS_PORT; a bare uvicorn app is told on its command line.
+        return [] if self.argv == ("-m", "service") else ["--port", str(self.port), "--log-level", "warning"]
 
     def rss_mb(self) -> float:
         return rss_mb(self.proc.pid) if self.proc else 0.0
