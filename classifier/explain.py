@@ -1,8 +1,9 @@
 """Evidence: where in a text the lexicon phrases are, and which role each supports.
 
 Phrases are matched on the same lemmas the features use, so "deployed models" matches
-the pattern "deploy model". Offsets are character offsets into the text exactly as the
-caller sent it.
+the pattern "deploy model"; role names as the features find them, and a role name the
+features read as a colleague ("work with our data scientists") is shown as one, with no
+weight. Offsets are character offsets into the text exactly as the caller sent it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from classifier.lexicon import SHARED, Lexicon, LexiconEntry
 # Words as the features see them; every other mark is a token of its own, so that no
 # phrase matches across a comma. The group makes ``split`` keep the words.
 _WORD = re.compile(r"([a-z0-9][a-z0-9+#]*(?:[.\-_][a-z0-9+#]+)*|[^\sa-z0-9])", re.IGNORECASE)
+
+
+# The kind of a role name that names a colleague ("work with our data scientists"): it is
+# shown, with weight 0, since the model does not count it for that role.
+COLLEAGUE = "colleague"
 
 
 class Evidence(NamedTuple):
@@ -56,15 +62,22 @@ class EvidenceFinder:
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
         self._trie: Trie | None = None
+        self._roles: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._role_entries: dict[str, LexiconEntry] = {}
 
     def _build(self) -> Trie:
-        from classifier.features import lemmatise
+        from classifier.features import lemmatise, role_index
 
+        # Role names are found as the features find them (their words as written, plural and
+        # hyphenated forms), not by lemma: "ML engineering" is not the name of a role.
+        names = [e for e in self.lexicon.entries if e.kind == "role_name" and e.label != SHARED]
+        self._role_entries = {str(i): e for i, e in enumerate(names)}
+        self._roles = role_index({key: [e.pattern] for key, e in self._role_entries.items()})
         # The same lemmas may come from two entries ("deploy model", "deployed models") or sit in
         # both roles' lexicons: the heaviest entry speaks for them, the first on a tie.
         heaviest: dict[tuple[str, ...], LexiconEntry] = {}
         for entry in self.lexicon.entries:
-            if entry.label == SHARED:
+            if entry.label == SHARED or entry.kind == "role_name":
                 continue
             lemmas = tuple(lemmatise(w.lower()) for w in _WORD.findall(entry.pattern))
             if lemmas and (lemmas not in heaviest or entry.weight > heaviest[lemmas].weight):
@@ -95,7 +108,7 @@ class EvidenceFinder:
                 tokens = [t.lower() for t in tokens]
             lemmas = [table.get(t, t) for t in tokens]
             n = len(lemmas)
-            found: list[tuple[int, int, int, LexiconEntry]] = []  # (-length, start, end, entry)
+            found = self._role_names(tokens)  # (-length, start, end, entry)
             for i in [i for i, lemma in enumerate(lemmas) if lemma in trie]:
                 node, j = trie[lemmas[i]], i + 1
                 while node is not None:
@@ -103,11 +116,26 @@ class EvidenceFinder:
                         found.append((i - j, i, j, node[_END]))
                     node = node.get(lemmas[j]) if j < n else None
                     j += 1
-            results.append(self._evidence(text, parts, found) if found else [])
+            results.append(self._evidence(text, parts, tokens, found) if found else [])
         return results
 
+    def _role_names(self, tokens: list[str]) -> list[tuple[int, int, int, LexiconEntry]]:
+        """Role names among ``tokens``, matched on their words as ``features.mark_roles`` matches them."""
+        from classifier.features import find_roles
+
+        if not self._roles:
+            return []
+        word_at = [i for i, t in enumerate(tokens) if t[0].isalnum()]  # the features see no punctuation
+        words = [tokens[i] for i in word_at]
+        return [
+            (word_at[start] - word_at[end - 1] - 1, word_at[start], word_at[end - 1] + 1, self._role_entries[key])
+            for start, end, key in find_roles(words, self._roles)
+        ]
+
     @staticmethod
-    def _evidence(text: str, parts: list[str], found: list[tuple[int, int, int, LexiconEntry]]) -> list[Evidence]:
+    def _evidence(
+        text: str, parts: list[str], tokens: list[str], found: list[tuple[int, int, int, LexiconEntry]]
+    ) -> list[Evidence]:
         # Longest first, then earliest; a span has one lemma sequence, so entries are never compared.
         found.sort()
         used = bytearray(len(parts) // 2 + 1)
@@ -117,10 +145,35 @@ class EvidenceFinder:
                 taken.append((start, end, entry))
                 used[start:end] = b"\x01" * (end - start)
         taken.sort(key=itemgetter(0))
+        peers = _colleague_names(tokens, taken)
         # Token k is parts[2k + 1]: its offset is the length of all the parts before it.
         offsets = [0, *accumulate(map(len, parts))]
         out = []
-        for start, end, entry in taken:
+        for k, (start, end, entry) in enumerate(taken):
             a, b = offsets[2 * start + 1], offsets[2 * end]
-            out.append(Evidence(text[a:b], a, b, entry.label, entry.weight, entry.kind, entry.pattern))
+            if k in peers:
+                out.append(Evidence(text[a:b], a, b, entry.label, 0.0, COLLEAGUE, entry.pattern))
+            else:
+                out.append(Evidence(text[a:b], a, b, entry.label, entry.weight, entry.kind, entry.pattern))
         return out
+
+
+def _colleague_names(tokens: list[str], taken: list[tuple[int, int, LexiconEntry]]) -> set[int]:
+    """Indices in ``taken`` of role names the features read as colleagues, by the same rule."""
+    from classifier.features import colleagues, joined, word_before
+
+    names = [k for k, (_, _, entry) in enumerate(taken) if entry.kind == "role_name"]
+    if not names:
+        return set()
+
+    def words(a: int, b: int) -> list[str]:
+        # The features see words only: punctuation tokens are passed over.
+        return [t for t in tokens[max(a, 0) : b] if t[0].isalnum()]
+
+    described = []
+    for n, k in enumerate(names):
+        start, _, entry = taken[k]
+        before = words(start - 12, start)
+        follows = n > 0 and joined(words(taken[names[n - 1]][1], start))
+        described.append((entry.label, word_before(before, len(before)), follows))
+    return {k for k, peer in zip(names, colleagues(described)) if peer}

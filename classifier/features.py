@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,44 +63,83 @@ def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str,
     return index
 
 
-def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[str]:
-    """Replace each role name in ``tokens`` by its single token (``role_`` or ``peer_``).
+def colleagues(names: Sequence[tuple[str, str | None, bool]]) -> list[bool]:
+    """Which of a text's role names, in order, name colleagues rather than the role on offer.
 
-    A name is a colleague (``peer_``) after "with", "alongside", "support" or "fellow",
-    or in a list of roles ("data scientists and ML engineers", "Data Scientist / ML
-    Engineer"), which says who works there rather than who is wanted. Of the others, the
-    first one names the role on offer ("We are hiring an ML engineer ... our data
-    scientists"), and a later name of the other role is a colleague.
+    Each name is given as (label, the word before it, whether it follows the previous name
+    directly or after "and"/"or"). A name is a colleague after "with", "alongside",
+    "support" or "fellow" (an "our" or "the" between is passed over), or in a list of roles
+    ("data scientists and ML engineers", "Data Scientist / ML Engineer"), which says who
+    works there rather than who is wanted. Of the others, the first names the role on offer
+    ("We are hiring an ML engineer ... our data scientists"); a later name of the other
+    role is a colleague. The features and the evidence both follow this rule.
+
+    >>> colleagues([("ds", "with", False), ("ml", "an", False), ("ds", "our", False)])
+    [True, False, True]
+    >>> colleagues([("ds", "of", False), ("ml", "scientists", True), ("ml", "a", False)])
+    [True, True, False]
     """
-    found: list[tuple[int, int, str]] = []  # (start, end, label) of each name, in order
-    done = 0
-    for i in [i for i, token in enumerate(tokens) if token in index]:
-        if i < done:
-            continue
-        for seq, label in index[tokens[i]]:
-            if tuple(tokens[i : i + len(seq)]) == seq:
-                found.append((i, i + len(seq), label))
-                done = i + len(seq)
-                break
-    listed = set()
-    for k, ((_, end, label), (start, _, other)) in enumerate(zip(found, found[1:])):
-        if label != other and (start == end or (start == end + 1 and tokens[end] in _LIST_WORDS)):
-            listed |= {k, k + 1}
-    out: list[str] = []
-    done = 0
-    offered = None
-    for k, (start, end, label) in enumerate(found):
-        out.extend(tokens[done:start])
-        j = len(out) - 1
-        if j >= 0 and out[j] in _PEER_FILLERS:
-            j -= 1
-        peer = k in listed or (j >= 0 and out[j] in _PEER_WORDS) or (offered is not None and label != offered)
+    listed = [False] * len(names)
+    for k in range(1, len(names)):
+        if names[k][2] and names[k][0] != names[k - 1][0]:
+            listed[k - 1] = listed[k] = True
+    out, offered = [], None
+    for k, (label, before, _) in enumerate(names):
+        peer = listed[k] or before in _PEER_WORDS or (offered is not None and label != offered)
         if not peer and offered is None:
             offered = label
+        out.append(peer)
+    return out
+
+
+def word_before(words: Sequence[str], i: int) -> str | None:
+    """The word before position ``i``, passing over one filler ("our", "the")."""
+    j = i - 1
+    if j >= 0 and words[j] in _PEER_FILLERS:
+        j -= 1
+    return words[j] if j >= 0 else None
+
+
+def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[str]:
+    """Replace each role name in ``tokens`` by its single token: ``role_`` for the role on
+    offer, ``peer_`` for a colleague (see :func:`colleagues`)."""
+    found = find_roles(tokens, index)
+    if not found:
+        return tokens
+    peers = colleagues(
+        [
+            (label, word_before(tokens, start), k > 0 and joined(tokens[found[k - 1][1] : start]))
+            for k, (start, _, label) in enumerate(found)
+        ]
+    )
+    out: list[str] = []
+    done = 0
+    for (start, end, label), peer in zip(found, peers):
+        out.extend(tokens[done:start])
         out.append(phrase_token(label, peer))
         done = end
     out.extend(tokens[done:])
     return out
+
+
+def find_roles(words: Sequence[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[tuple[int, int, str]]:
+    """(start, end, label) of each role name in ``words``, left to right, the longest at each place."""
+    found: list[tuple[int, int, str]] = []
+    done = 0
+    for i in [i for i, word in enumerate(words) if word in index]:
+        if i < done:
+            continue
+        for seq, label in index[words[i]]:
+            if tuple(words[i : i + len(seq)]) == seq:
+                found.append((i, i + len(seq), label))
+                done = i + len(seq)
+                break
+    return found
+
+
+def joined(between: Sequence[str]) -> bool:
+    """Whether the words between two role names join them in a list: none, or one "and"/"or"."""
+    return not between or (len(between) == 1 and between[0] in _LIST_WORDS)
 
 
 @functools.cache

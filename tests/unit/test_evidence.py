@@ -4,8 +4,11 @@ from classifier.explain import EvidenceFinder
 from classifier.lexicon import Lexicon, LexiconEntry
 
 
-def finder(*entries: tuple[str, str, float]) -> EvidenceFinder:
-    return EvidenceFinder(Lexicon(tuple(LexiconEntry(p, label, w, "duty") for p, label, w in entries)))
+def finder(*entries: tuple) -> EvidenceFinder:
+    """A finder over (pattern, label, weight[, kind]) entries; kind "duty" unless given."""
+    return EvidenceFinder(
+        Lexicon(tuple(LexiconEntry(*e) if len(e) == 4 else LexiconEntry(*e, "duty") for e in entries))
+    )
 
 
 def found(f: EvidenceFinder, text: str) -> list[tuple[str, int, int, str]]:
@@ -49,3 +52,18 @@ def test_no_phrase_matches_across_punctuation():
     """Words of a phrase separated by a comma or a full stop are two mentions, not the phrase."""
     f = finder(("deploy model", "ml_engineer", 2.0))
     assert found(f, "We deploy. Models are ours, deploy, model") == []
+
+
+def test_role_names_the_features_read_as_colleagues_are_shown_with_no_weight():
+    """Evidence agrees with the features: a colleague mention is kind "colleague", weight 0; the role on
+    offer keeps its weight; a word that only shares a lemma with a role name is no role name."""
+    f = finder(
+        ("machine learning engineer", "ml_engineer", 3.0, "role_name"),
+        ("data scientist", "data_scientist", 3.0, "role_name"),
+    )
+    text = "We are hiring a Machine Learning Engineer to work with our Data Scientists."
+    assert [(e.phrase, e.kind, e.weight) for e in f.find([text])[0]] == [
+        ("Machine Learning Engineer", "role_name", 3.0),
+        ("Data Scientists", "colleague", 0.0),
+    ]
+    assert f.find(["Machine learning engineering at scale"]) == [[]]
