@@ -24,9 +24,11 @@ _AB = re.compile(r"\ba/b\b")
 
 
 # Words before a role name that make it a colleague rather than the role on offer:
-# "work with data scientists", "alongside the ML engineers".
-_PEER_WORDS = frozenset({"with", "alongside", "support", "supporting", "fellow"})
-_PEER_FILLERS = frozenset({"the", "our", "your", "other"})
+# "work with data scientists", "alongside the ML engineers", "our data scientists", "head of data science".
+_PEER_WORDS = frozenset(
+    {"with", "alongside", "support", "supporting", "fellow", "our", "of", "mentor", "mentoring", "manage", "managing"}
+)
+_PEER_FILLERS = frozenset({"the", "your", "other"})
 # Words that join two role names into a list; "/" and "," are not tokens, so names they join are adjacent.
 _LIST_WORDS = frozenset({"and", "or"})
 
@@ -68,7 +70,8 @@ def colleagues(names: Sequence[tuple[str, str | None, bool]]) -> list[bool]:
 
     Each name is given as (label, the word before it, whether it follows the previous name
     directly or after "and"/"or"). A name is a colleague after "with", "alongside",
-    "support" or "fellow" (an "our" or "the" between is passed over), or in a list of roles
+    "support", "fellow", "our" or "of" ("our data scientists", "head of data science"; a
+    "the" between is passed over), or in a list of roles
     ("data scientists and ML engineers", "Data Scientist / ML Engineer"), which says who
     works there rather than who is wanted. Of the others, the first names the role on offer
     ("We are hiring an ML engineer ... our data scientists"); a later name of the other
@@ -93,7 +96,7 @@ def colleagues(names: Sequence[tuple[str, str | None, bool]]) -> list[bool]:
 
 
 def word_before(words: Sequence[str], i: int) -> str | None:
-    """The word before position ``i``, passing over one filler ("our", "the")."""
+    """The word before position ``i``, passing over one filler ("the", "your")."""
     j = i - 1
     if j >= 0 and words[j] in _PEER_FILLERS:
         j -= 1

@@ -53,14 +53,20 @@ class JobState:
         os.replace(tmp, workdir / STATE_FILE)
 
 
-def start(workdir: Path, identity: dict[str, Any], resume: bool, log) -> tuple[JobState, bool]:
+def start(workdir: Path, identity: dict[str, Any], resume: bool, log, restart: bool = False) -> tuple[JobState, bool]:
     """The state to run from, and whether it continues an earlier run.
 
-    Without ``resume`` any earlier partial output is discarded. With it, an earlier
-    state for the same job is continued, one for another job is refused, and a job
-    with no partial output starts from the beginning.
+    With ``resume``, an earlier state for the same job is continued, one for another job
+    is refused, and a job with no partial output starts from the beginning. With
+    ``restart``, earlier partial output is discarded. With neither, earlier partial output
+    that holds labelled rows stops the job: its work is not thrown away unasked.
     """
     saved = _read(workdir)
+    if not resume and not restart and saved is not None and saved.get("rows_done", 0) > 0:
+        raise LabelError(
+            f"an interrupted run left {saved['rows_done']:,} labelled rows in {workdir}: pass --resume to "
+            "continue it, or --restart to discard them and start over"
+        )
     if resume and saved is not None:
         _check_same_job(workdir, saved, identity)
         state = JobState(**{k: v for k, v in saved.items() if k != "format"})
@@ -69,7 +75,7 @@ def start(workdir: Path, identity: dict[str, Any], resume: bool, log) -> tuple[J
     if resume:
         log(f"nothing to resume in {workdir}: starting from the first row")
     elif saved is not None:
-        log(f"discarding the partial output of an earlier run in {workdir} (pass --resume to continue it)")
+        log(f"discarding the partial output of an earlier run in {workdir}")
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     state = JobState(identity)
@@ -92,5 +98,5 @@ def _check_same_job(workdir: Path, saved: dict[str, Any], identity: dict[str, An
         what = ", ".join(f"{k} was {before.get(k)!r}, now {identity.get(k)!r}" for k in changed)
         raise LabelError(
             f"cannot resume: the partial output in {workdir} belongs to a different job ({what}); "
-            "run again without --resume to start over"
+            "run again with --restart instead of --resume to start over"
         )

@@ -72,6 +72,7 @@ def label_file(
     workers: int | None = None,
     explain: bool = False,
     resume: bool = False,
+    restart: bool = False,
     chunk_rows: int = 2000,
     encoding: str = "utf-8",
     prefix: str = "",
@@ -96,6 +97,9 @@ def label_file(
         Also write ``evidence`` and ``top_features``.
     resume : bool
         Continue an interrupted run of the same job from its last finished chunk.
+    restart : bool
+        Discard what an interrupted run left and start over. With neither this nor
+        ``resume``, such leftovers stop the job with a LabelError.
     chunk_rows : int
         Rows per chunk: the unit of work, of memory and of resuming.
     encoding : str
@@ -153,7 +157,7 @@ def label_file(
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         workdir = checkpoint.workdir_for(output)
-        state, resumed = checkpoint.start(workdir, identity, resume, log)
+        state, resumed = checkpoint.start(workdir, identity, resume, log, restart)
         resumed_rows = state.rows_done
         reader.skip(state.rows_done)
         sink = open_sink(output, workdir, out_format, state.position if resumed else None)
@@ -166,8 +170,11 @@ def label_file(
     labels, errors, examples = Counter(state.labels), Counter(state.errors), []
     chunks = _numbered(reader, start=state.rows_done)
     labeller = ChunkLabeller.load(spec) if workers == 0 else None
+    # Closed in the finally below, not when garbage-collected: on Ctrl-C the traceback keeps
+    # this frame alive, and a pool left open then hangs the interpreter's exit.
+    results = _in_order(chunks, workers, spec, labeller, header=not resumed)
     try:
-        for start, result in _in_order(chunks, workers, spec, labeller, header=not resumed):
+        for start, result in results:
             state.position = sink.write(result.data)
             state.rows_done += result.rows
             state.chunks_done += 1
@@ -191,6 +198,7 @@ def label_file(
             state.position = sink.write(labeller(Chunk(empty, None), header=True).data)
         sink.finish()
     finally:
+        results.close()
         progress.close()
         sink.close()
         reader.close()

@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("--id-column", help="a column that names rows in the error examples of the summary")
     label.add_argument("--explain", action="store_true", help="also write evidence and top_features columns")
     label.add_argument("--workers", type=int, help="processes that label (default: every core; 0: this process)")
-    label.add_argument("--resume", action="store_true", help="continue an interrupted run of the same job")
+    again = label.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue an interrupted run of the same job")
+    again.add_argument("--restart", action="store_true", help="discard what an interrupted run left and start over")
     label.add_argument("--model-dir", default=None, help=MODEL_DIR_HELP)
     label.add_argument("--chunk-rows", type=int, default=2000, help="rows per chunk (default: 2000)")
     label.add_argument("--encoding", default="utf-8", help="text encoding of a CSV input (default: utf-8)")
@@ -108,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except (LabelError, ModelLoadError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handler (during start-up, say)
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 def _label(args: argparse.Namespace) -> int:
@@ -149,6 +154,7 @@ def _label(args: argparse.Namespace) -> int:
             workers=args.workers,
             explain=args.explain,
             resume=args.resume,
+            restart=args.restart,
             chunk_rows=args.chunk_rows,
             encoding=args.encoding,
             prefix=args.prefix,

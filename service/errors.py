@@ -93,11 +93,24 @@ def from_validation(exc: RequestValidationError) -> ApiError:
                 f"the body is not valid JSON ({reason}, character {pos}): send a JSON object "
                 f"such as {EXAMPLE_BODY} with Content-Type: application/json",
             )
-    details = []
+    details: list[dict[str, str]] = []
     for e in errors:
         message = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
-        where = field_path(e.get("loc", ()))
-        if where == "body" and e.get("type") in ("missing", "model_attributes_type", "dict_type"):
+        loc = list(e.get("loc", ()))
+        if len(loc) >= 2 and loc[-2] == "id" and loc[-1] in ("str", "constrained-int", "int"):
+            # The id's two accepted types fail one by one; say once what an id may be.
+            loc, message = (
+                loc[:-1],
+                "must be a string, or a whole number from -2^63 to 2^63-1 (send bigger ids as strings)",
+            )
+            if any(d["field"] == field_path(loc) for d in details):
+                continue
+        where = field_path(loc)
+        if e.get("type") in ("bool_type", "bool_parsing"):
+            message = "send true or false (a JSON boolean, without quotes; in a form, the word true or false)"
+        elif where == "items" and e.get("type") == "too_short":
+            message = 'send at least one item: a list of {"text": "..."} objects'
+        elif where == "body" and e.get("type") in ("missing", "model_attributes_type", "dict_type"):
             message = f"expected a JSON object such as {EXAMPLE_BODY}"
         elif where == "file" and e.get("type") == "missing":
             message = f"no file was uploaded: {UPLOAD_HINT}"

@@ -146,6 +146,21 @@ async def classify_file(
     kind: Annotated[Kind, Form(description="posting, resume or auto")] = "auto",
     explain: Annotated[bool, Form(description="false answers without evidence and top features")] = True,
 ) -> Response:
+    form = await request.form()  # already parsed for the parameters above; read again from cache
+    unknown = sorted(set(form.keys()) - {"file", "kind", "explain"})
+    repeated = sorted(k for k in set(form.keys()) if len(form.getlist(k)) > 1)
+    if unknown or repeated:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "; ".join(
+                [f"{k}: not a field of this upload (the fields are file, kind and explain)" for k in unknown]
+                + [
+                    f"{k}: sent {len(form.getlist(k))} times; send one (use /classify/batch for many texts)"
+                    for k in repeated
+                ]
+            ),
+        )
     data = await file.read(settings.max_file_bytes + 1)
     if len(data) > settings.max_file_bytes:
         raise ApiError(

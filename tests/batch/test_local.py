@@ -208,6 +208,18 @@ def test_resume_refuses_a_different_job(tmp_path, jobs_csv, rows, models_dir):
         run(jobs_csv, out, models_dir, resume=True)
 
 
+def test_leftovers_of_an_interrupted_run_are_kept_until_the_user_chooses(tmp_path, jobs_csv, models_dir):
+    """Run again without --resume, a job stops and names --resume and --restart; --restart starts over."""
+    out = tmp_path / "out.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run(jobs_csv, out, models_dir, chunk_rows=4, progress=StopAfter(8))
+    with pytest.raises(LabelError, match="left 8 labelled rows.*--resume.*--restart"):
+        run(jobs_csv, out, models_dir)
+    assert workdir_for(out).is_dir() and not out.exists()
+    summary = run(jobs_csv, out, models_dir, restart=True)
+    assert summary.resumed_rows == 0 and summary.rows == 30 and len(read(out)) == 30
+
+
 def test_explain_adds_evidence_and_top_features(tmp_path, models_dir, model):
     """--explain names the lexicon phrases found and the features that weighed most, same probabilities."""
     src = tmp_path / "in.csv"

@@ -168,3 +168,19 @@ def test_a_list_of_roles_names_colleagues_not_the_role_on_offer(model):
     assert abs(p_ml(model, team) - p_ml(model, base)) < 0.02
     duties = "You will build and deploy models with Python."
     assert abs(p_ml(model, "Data Scientist / Machine Learning Engineer. " + duties) - p_ml(model, duties)) < 0.02
+
+
+@pytest.mark.parametrize(
+    "colleagues",
+    [
+        "Our data scientists need help.",
+        "You will report to the Head of Data Science and mentor junior data scientists.",
+    ],
+)
+def test_colleagues_named_before_the_role_on_offer_do_not_take_its_place(model, colleagues):
+    """Data scientists named as existing staff before the role on offer leave an ML posting an ML posting."""
+    posting = "We are hiring a Machine Learning Engineer. You will build models and pipelines with Python."
+    assert p_ml(model, posting) > 0.8 and p_ml(model, f"{colleagues} {posting}") > 0.8
+    grams = model.vectorizer_.build_analyzer()(f"{colleagues} {posting}")
+    names = [g for g in grams if g.startswith(("role_", "peer_")) and " " not in g]
+    assert names[-1] == "role_ml_engineer" and all(n == "peer_data_scientist" for n in names[:-1])

@@ -47,7 +47,7 @@ def test_json_endpoints_refuse_other_media_types(api, assert_error, content_type
         ({"text": 12}, "text: Input should be a valid string"),
         ({"text": POSTING, "kind": "poem"}, "kind: Input should be 'posting', 'resume' or 'auto'"),
         ([POSTING], "body: expected a JSON object"),
-        ({"text": POSTING, "explain": "no"}, "explain: Input should be a valid boolean"),
+        ({"text": POSTING, "explain": "no"}, "explain: send true or false"),
         ({"text": POSTING, "explian": False}, "explian: not a field of this request: check its spelling"),
     ],
 )
@@ -59,7 +59,8 @@ def test_wrong_fields_are_422_naming_the_field(api, assert_error, body, where):
 @pytest.mark.parametrize(
     "item, where",
     [
-        ({"text": POSTING, "id": 2**64}, "items[0].id"),
+        ({"text": POSTING, "id": 2**64}, "items[0].id: must be a string, or a whole number"),
+        ({"text": POSTING, "id": 1.5}, "items[0].id: must be a string, or a whole number"),
         (
             {"text": POSTING, "explain": False},
             'items[0].explain: not a field of an item: "explain" applies to the whole',
@@ -322,3 +323,30 @@ def test_readme_lists_every_error_code_the_service_returns():
     readme = (root / "README.md").read_text()
     missing = sorted(c for c in codes if f"`{c}`" not in readme)
     assert not missing, f"error codes not in the README: {missing}"
+
+
+def test_empty_batch_says_what_to_send(api, assert_error):
+    """A batch with no items is refused with what an item looks like."""
+    assert_error(
+        api.post("/classify/batch", json={"items": []}), 422, "invalid_request", "items: send at least one item"
+    )
+
+
+@pytest.mark.parametrize(
+    "fields, words",
+    [
+        ({"explian": "false"}, "explian: not a field of this upload"),
+        ({"explain": ["false", "true"]}, "explain: sent 2 times"),
+        ({"explain": "nope"}, "explain: send true or false"),
+    ],
+)
+def test_upload_form_fields_we_cannot_honour_are_422(api, assert_error, fields, words):
+    """A misspelt, repeated or malformed form field of /classify/file is refused by name, not ignored."""
+    r = api.post("/classify/file", files={"file": ("p.txt", POSTING.encode(), "text/plain")}, data=fields)
+    assert_error(r, 422, "invalid_request", words)
+
+
+def test_a_second_file_in_one_upload_is_refused(api, assert_error):
+    """Two files in one /classify/file request are refused rather than one being dropped."""
+    part = ("file", ("p.txt", POSTING.encode(), "text/plain"))
+    assert_error(api.post("/classify/file", files=[part, part]), 422, "invalid_request", "file: sent 2 times")
