@@ -19,6 +19,7 @@ from classifier.lexicon import SHARED, Lexicon, LexiconEntry
 # Words as the features see them; every other mark is a token of its own, so that no
 # phrase matches across a comma. The group makes ``split`` keep the words.
 _WORD = re.compile(r"([a-z0-9][a-z0-9+#]*(?:[.\-_][a-z0-9+#]+)*|[^\sa-z0-9])", re.IGNORECASE)
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 # The kind of a role name that names a colleague ("work with our data scientists"): it is
@@ -125,11 +126,9 @@ class EvidenceFinder:
 
         if not self._roles:
             return []
-        word_at = [i for i, t in enumerate(tokens) if t[0].isalnum()]  # the features see no punctuation
-        words = [tokens[i] for i in word_at]
         return [
-            (word_at[start] - word_at[end - 1] - 1, word_at[start], word_at[end - 1] + 1, self._role_entries[key])
-            for start, end, key in find_roles(words, self._roles)
+            (start - end, start, end, self._role_entries[key])
+            for start, end, key in find_roles(tokens, self._roles, is_word)
         ]
 
     @staticmethod
@@ -158,6 +157,11 @@ class EvidenceFinder:
         return out
 
 
+def is_word(token: str) -> bool:
+    """Whether a token is a word as the features see it (they never see punctuation)."""
+    return token[0] in _WORD_START
+
+
 def _colleague_names(tokens: list[str], taken: list[tuple[int, int, LexiconEntry]]) -> set[int]:
     """Indices in ``taken`` of role names the features read as colleagues, by the same rule."""
     from classifier.features import colleagues, joined, word_before
@@ -168,7 +172,7 @@ def _colleague_names(tokens: list[str], taken: list[tuple[int, int, LexiconEntry
 
     def words(a: int, b: int) -> list[str]:
         # The features see words only: punctuation tokens are passed over.
-        return [t for t in tokens[max(a, 0) : b] if t[0].isalnum()]
+        return [t for t in tokens[max(a, 0) : b] if t[0] in _WORD_START]
 
     described = []
     for n, k in enumerate(names):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -125,19 +125,42 @@ def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], s
     return out
 
 
-def find_roles(words: Sequence[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[tuple[int, int, str]]:
-    """(start, end, label) of each role name in ``words``, left to right, the longest at each place."""
+def find_roles(
+    tokens: Sequence[str],
+    index: dict[str, list[tuple[tuple[str, ...], str]]],
+    is_word: Callable[[str], bool] | None = None,
+) -> list[tuple[int, int, str]]:
+    """(start, end, label) of each role name in ``tokens``, left to right, the longest at each place.
+
+    With ``is_word``, tokens for which it is false (punctuation) are passed over inside a
+    name, as the features never see them.
+    """
     found: list[tuple[int, int, str]] = []
     done = 0
-    for i in [i for i, word in enumerate(words) if word in index]:
+    for i in [i for i, token in enumerate(tokens) if token in index]:
         if i < done:
             continue
-        for seq, label in index[words[i]]:
-            if tuple(words[i : i + len(seq)]) == seq:
-                found.append((i, i + len(seq), label))
-                done = i + len(seq)
+        candidates = index[tokens[i]]  # longest first
+        ahead = _words_ahead(tokens, i, len(candidates[0][0]), is_word)
+        words = tuple(tokens[j] for j in ahead)
+        for seq, label in candidates:
+            if words[: len(seq)] == seq:
+                done = ahead[len(seq) - 1] + 1
+                found.append((i, done, label))
                 break
     return found
+
+
+def _words_ahead(tokens: Sequence[str], i: int, n: int, is_word: Callable[[str], bool] | None) -> list[int]:
+    # Positions of up to n words from token i on.
+    if is_word is None:
+        return list(range(i, min(i + n, len(tokens))))
+    out, j = [], i
+    while j < len(tokens) and len(out) < n:
+        if is_word(tokens[j]):
+            out.append(j)
+        j += 1
+    return out
 
 
 def joined(between: Sequence[str]) -> bool:
