@@ -141,20 +141,21 @@ def find_roles(
         if i < done:
             continue
         candidates = index[tokens[i]]  # longest first
-        ahead = _words_ahead(tokens, i, len(candidates[0][0]), is_word)
-        words = tuple(tokens[j] for j in ahead)
+        if is_word is None:
+            words, ahead = tuple(tokens[i : i + len(candidates[0][0])]), None
+        else:
+            ahead = _words_ahead(tokens, i, len(candidates[0][0]), is_word)
+            words = tuple(tokens[j] for j in ahead)
         for seq, label in candidates:
             if words[: len(seq)] == seq:
-                done = ahead[len(seq) - 1] + 1
+                done = i + len(seq) if ahead is None else ahead[len(seq) - 1] + 1
                 found.append((i, done, label))
                 break
     return found
 
 
-def _words_ahead(tokens: Sequence[str], i: int, n: int, is_word: Callable[[str], bool] | None) -> list[int]:
-    # Positions of up to n words from token i on.
-    if is_word is None:
-        return list(range(i, min(i + n, len(tokens))))
+def _words_ahead(tokens: Sequence[str], i: int, n: int, is_word: Callable[[str], bool]) -> list[int]:
+    # Positions of up to n words from token i on, passing over the tokens that are not words.
     out, j = [], i
     while j < len(tokens) and len(out) < n:
         if is_word(tokens[j]):
