@@ -66,7 +66,8 @@ class EvidenceFinder:
         self._roles: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._role_entries: dict[str, LexiconEntry] = {}
 
-    def _build(self) -> Trie:
+    def _build(self) -> None:
+        """Index the lexicon: role names as the features find them, other phrases in a lemma trie."""
         from classifier.features import lemmatise, role_index
 
         # Role names are found as the features find them (their words as written, plural and
@@ -89,14 +90,14 @@ class EvidenceFinder:
             for lemma in lemmas:
                 node = node.setdefault(lemma, {})
             node[_END] = entry
-        return trie
+        self._trie = trie
 
     def find(self, texts: Iterable[str]) -> list[list[Evidence]]:
         """Evidence for each text in text order; where matches overlap, the longest wins, then the first."""
         from classifier.features import lemma_table
 
         if self._trie is None:
-            self._trie = self._build()
+            self._build()
         trie, table = self._trie, lemma_table()
         results = []
         for text in texts:

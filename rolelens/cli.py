@@ -118,7 +118,16 @@ def main(argv: list[str] | None = None) -> int:
 def _label(args: argparse.Namespace) -> int:
     from labelling.progress import Progress
 
-    model_dir = args.model_dir or _default_model_dir()
+    # What both engines take alike.
+    job = dict(
+        text_column=args.text_column,
+        id_column=args.id_column,
+        model_dir=args.model_dir or _default_model_dir(),
+        workers=args.workers,
+        explain=args.explain,
+        encoding=args.encoding,
+        prefix=args.prefix,
+    )
     if args.engine == "dask":
         from labelling.dask_engine import label_with_dask
 
@@ -128,16 +137,10 @@ def _label(args: argparse.Namespace) -> int:
         summary = label_with_dask(
             args.input,
             args.output,
-            text_column=args.text_column,
-            id_column=args.id_column,
-            model_dir=model_dir,
+            **job,
             scheduler=args.scheduler,
-            workers=args.workers,
-            explain=args.explain,
             single_file=args.single_file,
             blocksize=args.blocksize or None,
-            encoding=args.encoding,
-            prefix=args.prefix,
         )
         print(summary)
         return 0
@@ -148,16 +151,10 @@ def _label(args: argparse.Namespace) -> int:
         summary = label_file(
             args.input,
             args.output,
-            text_column=args.text_column,
-            id_column=args.id_column,
-            model_dir=model_dir,
-            workers=args.workers,
-            explain=args.explain,
+            **job,
             resume=args.resume,
             restart=args.restart,
             chunk_rows=args.chunk_rows,
-            encoding=args.encoding,
-            prefix=args.prefix,
             progress=Progress(every=args.log_every),
         )
     except KeyboardInterrupt:
