@@ -14,7 +14,7 @@ TEXT_COL ?= text
 LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test eval label lint bench clean FORCE
+.PHONY: help setup train serve test eval eval-selftrain label lint bench clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,10 @@ test: $(VENV)/.installed ## run the whole test suite
 eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT_COL=text LABEL_COL=label]
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval DATA=path/to.csv (../shared/eval/dev.csv is used when present)"; exit 2; }
 	$(ROLELENS) eval "$(DATA)" --model $(MODELS) --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+
+eval-selftrain: $(VENV)/.installed ## what self-training gains: learn from half of DATA's text, score the other half
+	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-selftrain DATA=path/to.csv"; exit 2; }
+	$(PY) -m training.halves "$(DATA)" --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
 
 PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
 

@@ -268,18 +268,28 @@ def make_vectorizer(
     )
 
 
-def transform(vectorizer: TfidfVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
+def transform(vectorizer: TfidfVectorizer, texts: Iterable[str], *more: TfidfVectorizer) -> sp.csr_matrix:
     """What ``vectorizer.transform(texts)`` returns, without its per-call input checks.
 
     Those checks cost as much as the features of a one-page posting, and the service
     classifies one posting at a time. Only the configuration ``make_vectorizer`` builds
-    is supported (sublinear TF, IDF, L2 rows).
+    is supported (sublinear TF, IDF, L2 rows). Each vectorizer in ``more`` must share the
+    first one's analyzer; it adds its own block of columns, normalised on its own, and
+    each text is analysed once for all of them.
     """
-    analyse, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    analyse = vectorizer.build_analyzer()
+    if not more:
+        return _tfidf(vectorizer, (analyse(text) for text in texts))
+    grams = [analyse(text) for text in texts]
+    return sp.hstack([_tfidf(v, grams) for v in (vectorizer, *more)], format="csr")
+
+
+def _tfidf(vectorizer: TfidfVectorizer, gram_lists: Iterable[list[str]]) -> sp.csr_matrix:
+    vocabulary = vectorizer.vocabulary_
     indptr, indices, counts = [0], [], []
-    for text in texts:
+    for grams in gram_lists:
         row: dict[int, int] = {}
-        for gram in analyse(text):
+        for gram in grams:
             j = vocabulary.get(gram)
             if j is not None:
                 row[j] = row.get(j, 0) + 1

@@ -1,4 +1,9 @@
-"""The estimator: TF-IDF lemma n-grams and a logistic regression, with explanations."""
+"""The estimator: TF-IDF lemma n-grams and a logistic regression, with explanations.
+
+A seeded model knows the n-grams of the lexicon only. ``fit_corpus`` adds a second block
+of features, every n-gram of real (pseudo-labelled) texts, whose calibrated log-odds are
+blended with the seeded ones; both stay one linear model over one analysis of the text.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.explain import Evidence, EvidenceFinder
@@ -139,9 +145,80 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.clf_ = LogisticRegression(C=self.C, max_iter=2000, fit_intercept=False)
         self.clf_.fit(features, y, sample_weight=_balanced(y, sample_weight))
         self.classes_ = self.clf_.classes_
-        self.feature_names_ = self.vectorizer_.get_feature_names_out()
         self.prior_shift_ = self._prior_shift()
+        self.corpus_ = None
+        self._blend()
         return self
+
+    def fit_corpus(
+        self, X: Sequence[str], y: Sequence[str], weight: float = 0.5, folds: int = 5, min_per_role: int = 10
+    ) -> RoleClassifier:
+        """Learn a block of features from real texts ``X`` labelled ``y`` (by this model); returns ``self``.
+
+        The block holds every n-gram of ``X`` seen ``min_df`` times, so it learns the words of
+        real postings that the lexicon lacks. Its logistic regression weighs both roles
+        equally; its log-odds are then calibrated on out-of-fold predictions (Platt), which
+        also brings in the roles' mix in ``X``. The model's log-odds become
+        ``(1 - weight) * seeded + weight * corpus``. Fitting again replaces the block.
+        """
+        check_is_fitted(self)
+        if not 0 < weight <= 1:
+            raise ValueError("weight must be in (0, 1]")
+        X, y = list(X), np.asarray(y)
+        counts = {str(c): int((y == c).sum()) for c in self.classes_}
+        if set(np.unique(y)) - set(self.classes_) or min(counts.values()) < max(min_per_role, folds):
+            raise ValueError(
+                f"learning from real texts needs at least {max(min_per_role, folds)} texts of each of "
+                f"{list(map(str, self.classes_))}, got {counts}"
+            )
+        vectorizer = make_vectorizer(tuple(self.ngram_range), self.min_df, self.vectorizer_.analyzer.phrases)
+        features = vectorizer.fit_transform(X)
+        clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+        out_of_fold = np.zeros(len(X))
+        for fit_rows, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(features, y):
+            part = LogisticRegression(**clf.get_params()).fit(features[fit_rows], y[fit_rows])
+            out_of_fold[held] = part.decision_function(features[held])
+        platt = LogisticRegression(C=1e4).fit(out_of_fold[:, None], y)
+        clf.fit(features, y)
+        scale, shift = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        self.corpus_ = {
+            "vectorizer": vectorizer,
+            "coef": clf.coef_[0] * scale,
+            "intercept": float(clf.intercept_[0] * scale + shift),
+            "weight": weight,
+            "platt": (scale, shift),
+            "kept": counts,
+        }
+        self._blend()
+        return self
+
+    def _blend(self) -> None:
+        # One coefficient vector over [lexicon block, corpus block]: predictions, contributions
+        # and batch explanations all read the same numbers.
+        seeded = self.clf_.coef_[0] / self.temperature
+        names = self.vectorizer_.get_feature_names_out()
+        if self.corpus_ is None:
+            self.coef_, self.intercept_ = seeded, self.clf_.intercept_[0] / self.temperature + self.prior_shift_
+            self.feature_names_, self._same_name = names, None
+            return
+        block, w = self.corpus_, self.corpus_["weight"]
+        self.coef_ = np.concatenate([(1 - w) * seeded, w * block["coef"]])
+        seeded_intercept = self.clf_.intercept_[0] / self.temperature + self.prior_shift_
+        self.intercept_ = (1 - w) * seeded_intercept + w * block["intercept"]
+        corpus_names = block["vectorizer"].get_feature_names_out()
+        self.feature_names_ = np.concatenate([names, corpus_names])
+        # An n-gram in both blocks is reported once, its two contributions summed.
+        first = {name: j for j, name in enumerate(names)}
+        self._same_name = np.array(
+            [*range(len(names)), *(first.get(n, len(names) + k) for k, n in enumerate(corpus_names))]
+        )
+
+    def features(self, X: Sequence[str]):
+        """The feature rows of texts ``X`` that ``predict_proba_features`` takes."""
+        check_is_fitted(self)
+        if self.corpus_ is None:
+            return transform(self.vectorizer_, X)
+        return transform(self.vectorizer_, X, self.corpus_["vectorizer"])
 
     def _prior_shift(self) -> float:
         # Fitting weighs both roles equally, so the fitted log-odds are a likelihood
@@ -155,8 +232,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return float(np.log(pos / neg))
 
     def _log_odds(self, features) -> np.ndarray:
-        raw = features @ self.clf_.coef_[0] + self.clf_.intercept_[0]
-        return raw / self.temperature + self.prior_shift_
+        return features @ self.coef_ + self.intercept_
 
     def _proba(self, features) -> np.ndarray:
         p = expit(self._log_odds(features))
@@ -164,13 +240,11 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: Sequence[str]) -> np.ndarray:
         """Log-odds of ``classes_[1]``, after temperature and prior."""
-        check_is_fitted(self)
-        return self._log_odds(transform(self.vectorizer_, X))
+        return self._log_odds(self.features(X))
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Probability of each class in ``classes_`` order, one row per text."""
-        check_is_fitted(self)
-        return self._proba(transform(self.vectorizer_, X))
+        return self._proba(self.features(X))
 
     def predict_proba_features(self, features) -> np.ndarray:
         """``predict_proba`` of feature rows already made from texts (batch explain reuses them)."""
@@ -199,7 +273,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = list(X)
-        features = transform(self.vectorizer_, X)
+        features = self.features(X)
         proba = self._proba(features)
         evidence = self._finder().find(X) if reasons else None
         kinds = list(kinds) if kinds is not None else [None] * len(X)
@@ -221,11 +295,17 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def _top_features(self, features, i: int) -> list[tuple[str, str, float]]:
-        """The ``top_k`` features of row ``i`` that moved its log-odds most, with their signed share."""
+        return self.contributions(features, i, self.top_k)
+
+    def contributions(self, features, i: int, k: int) -> list[tuple[str, str, float]]:
+        """The ``k`` features of row ``i`` that moved its log-odds most: (n-gram, role it favours, signed share)."""
         lo, hi = features.indptr[i], features.indptr[i + 1]
         indices = features.indices[lo:hi]
-        contrib = features.data[lo:hi] * self.clf_.coef_[0][indices] / self.temperature
-        order = np.argsort(-np.abs(contrib))[: self.top_k]
+        contrib = features.data[lo:hi] * self.coef_[indices]
+        if self._same_name is not None:
+            indices, where = np.unique(self._same_name[indices], return_inverse=True)
+            contrib = np.bincount(where, weights=contrib, minlength=len(indices))
+        order = np.argsort(-np.abs(contrib))[:k]
         names = self.feature_names_
         return [(str(names[indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j])) for j in order]
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-FORMAT = "rolelens-model/1"
+FORMAT = "rolelens-model/2"
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 CURRENT = "current"
@@ -115,8 +115,12 @@ def read_metadata(folder: str | Path) -> dict[str, Any]:
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ModelLoadError(f"{meta_path} is not valid JSON: {RETRAIN}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or not str(meta.get("format", "")).startswith(FORMAT.split("/")[0] + "/"):
         raise ModelLoadError(f"{meta_path} is not RoleLens model metadata ({FORMAT}): {RETRAIN}")
+    if meta["format"] != FORMAT:
+        raise ModelLoadError(
+            f"{meta_path} is a model of format {meta['format']}; this RoleLens reads {FORMAT}: {RETRAIN}"
+        )
     return meta
 
 

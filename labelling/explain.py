@@ -11,8 +11,6 @@ model's n-grams; for longer ones every consecutive n-gram of the phrase must occ
 
 from __future__ import annotations
 
-import numpy as np
-
 from classifier.lexicon import SHARED
 
 
@@ -29,10 +27,8 @@ class BatchExplainer:
 
     def __init__(self, model, top_k: int = 5):
         self.top_k = top_k
-        self.classes = [str(c) for c in model.classes_]
-        self.names = model.feature_names_
-        # Contributions as the model's own explain reports them: log-odds after its temperature.
-        self.coef = model.clf_.coef_[0] / getattr(model, "temperature", 1.0)
+        self.model = model
+        # The lexicon block comes first in the model's feature rows, so its columns are the vectorizer's.
         vocab = model.vectorizer_.vocabulary_
         analyse = model.vectorizer_.build_analyzer()
         # Per phrase, the feature columns that must all be present (its longest n-grams, as the
@@ -58,17 +54,11 @@ class BatchExplainer:
         list ``feature (role contribution)``, largest contribution first.
         """
         evidence, top = [], []
-        indptr, indices, data = features.indptr, features.indices, features.data
+        indptr, indices = features.indptr, features.indices
         for i in range(features.shape[0]):
-            cols = indices[indptr[i] : indptr[i + 1]]
-            contrib = data[indptr[i] : indptr[i + 1]] * self.coef[cols]
-            order = np.argsort(-np.abs(contrib))[: self.top_k]
-            top.append(
-                "; ".join(
-                    f"{self.names[cols[j]]} ({self.classes[int(contrib[j] > 0)]} {abs(contrib[j]):.2f})" for j in order
-                )
-            )
-            present = cols.tolist()
+            contributions = self.model.contributions(features, i, self.top_k)
+            top.append("; ".join(f"{name} ({role} {abs(c):.2f})" for name, role, c in contributions))
+            present = indices[indptr[i] : indptr[i + 1]].tolist()
             hits = [self._single[c] for c in present if c in self._single]
             if self._multi:
                 present = set(present)

@@ -118,8 +118,6 @@ class Scorer:
 
     def score(self, texts: Any, read_errors: Sequence[str | None] | None = None) -> pa.Table:
         """The appended columns for one chunk, one row per text, in the same order."""
-        from classifier.features import transform  # here, not at import: the reading parent never needs it
-
         texts = as_text_array(texts)
         n = len(texts)
         errors = text_errors(texts, read_errors)
@@ -132,7 +130,7 @@ class Scorer:
         if len(idx):
             valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
             if self.explain:
-                features = transform(self.model.vectorizer_, valid)
+                features = self.model.features(valid)
                 proba[idx] = self.model.predict_proba_features(features)
                 evidence, top = self._explain_rows(features, n, idx)
             else:

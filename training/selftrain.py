@@ -1,15 +1,17 @@
 """Self-training: learn the vocabulary of real postings from an unlabelled corpus.
 
-The seeded model labels the user's texts; the confident ones join the generated
-examples and a new model is fitted on every n-gram they hold. This repeats until the
-labels of the corpus stop changing. The seeded examples stay in every round so that
-the lexicon keeps anchoring what each role means. The real texts of each role carry the
-same total weight: otherwise words common to all real postings ("benefits", "apply")
-would side with whichever role the corpus has more of.
+The seeded model reads the user's texts; those it labels with confidence become the
+training set of a second block of features (every n-gram they hold, see
+``RoleClassifier.fit_corpus``), blended with the seeded model. The blended model labels
+the corpus again, and this repeats until the labels stop changing. The seeded block
+stays in every round, so that the lexicon keeps anchoring what each role means; its
+role names, which the seeded model reads well in real text, are where most of the
+corpus labels come from, and the corpus block learns which duties and skills go with them.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 from collections.abc import Callable, Sequence
@@ -39,25 +41,23 @@ def read_unlabeled(path: str | Path, text_col: str = "text") -> tuple[list[str],
 
 def self_train(
     seed_model: RoleClassifier,
-    seed_texts: Sequence[str],
-    seed_labels: Sequence[str],
     corpus: Sequence[str],
     *,
     confidence: float = 0.6,
-    real_weight: float = 1.0,
-    vocabulary: str = "lexicon",
-    max_rounds: int = 5,
+    weight: float = 0.5,
+    max_rounds: int = 3,
     stop_below: float = 0.01,
     log: Callable[[str], None] = print,
 ) -> tuple[RoleClassifier, dict[str, Any]]:
-    """Rounds of pseudo-labelling ``corpus`` and refitting; returns the last model and a record.
+    """Rounds of labelling ``corpus`` and fitting the corpus block; returns the last model and a record.
 
-    A text is kept when its winning probability is at least ``confidence``. The kept
-    texts together weigh ``real_weight`` times the seeded examples. Stops when fewer
-    than ``stop_below`` of the corpus changed label, or after ``max_rounds``.
+    A text is learned from when its winning probability is at least ``confidence``; the
+    corpus block carries ``weight`` of the blended log-odds. Stops when fewer than
+    ``stop_below`` of the corpus changed label, or after ``max_rounds``. ``seed_model`` is
+    left as it was.
     """
     corpus = list(corpus)
-    model, labels = seed_model, None
+    model, labels = copy.deepcopy(seed_model), None
     rounds: list[dict[str, Any]] = []
     for r in range(1, max_rounds + 1):
         proba = model.predict_proba(corpus)
@@ -68,23 +68,30 @@ def self_train(
             log(f"self-training: {changed:.1%} of labels changed in round {r - 1}, stopping")
             break
         keep = np.flatnonzero(proba.max(axis=1) >= confidence)
-        kept = labels[keep]
-        counts = {str(c): int((kept == c).sum()) for c in model.classes_}
-        if min(counts.values()) == 0:
-            log(f"self-training round {r}: no confident texts for one role ({counts}), stopping")
-            break
-        weights = [real_weight * len(seed_texts) / (2 * counts[str(label)]) for label in kept]
-        model = RoleClassifier(**{**model.get_params(), "vocabulary": vocabulary}).fit(
-            [*seed_texts, *(corpus[i] for i in keep)],
-            [*seed_labels, *kept],
-            sample_weight=[1.0] * len(seed_texts) + weights,
+        try:
+            model.fit_corpus([corpus[i] for i in keep], labels[keep], weight=weight)
+        except ValueError as err:
+            raise ValueError(
+                f"{err} among the {len(corpus)} corpus texts labelled with probability >= {confidence}: "
+                "give a larger corpus with postings or resumes of both roles"
+            ) from None
+        counts = model.corpus_["kept"]
+        rounds.append(
+            {
+                "round": r,
+                "kept": counts,
+                "changed_before": changed,
+                "corpus_features": len(model.corpus_["vectorizer"].vocabulary_),
+            }
         )
-        rounds.append({"round": r, "kept": counts, "changed_before": changed})
-        log(f"self-training round {r}: learned from {counts} of {len(corpus)} texts")
+        log(
+            f"self-training round {r}: learned {rounds[-1]['corpus_features']} n-grams "
+            f"from {counts} of {len(corpus)} texts"
+        )
     return model, {
         "rounds": rounds,
         "confidence": confidence,
-        "real_weight": real_weight,
-        "vocabulary": vocabulary,
+        "weight": weight,
         "corpus_texts": len(corpus),
+        "calibration": dict(zip(("scale", "shift"), model.corpus_["platt"])),
     }

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from classifier.lexicon import Lexicon
 from classifier.model import RoleClassifier
 from classifier.persist import save_model
-from training.examples import class_prior, examples_sha256, generate_examples, load_roles, load_templates
+from training.examples import Role, class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
 DATA_FILES = ("roles.toml", "templates.toml")
 
@@ -33,6 +33,20 @@ def git_commit(where: Path) -> str:
         return commit + ("-dirty" if git("status", "--porcelain") else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def load_inputs(data_dir: Path) -> tuple[Lexicon, dict[str, Role], dict]:
+    """The lexicon, roles and templates of a data folder, checked against each other."""
+    lexicon = Lexicon.from_dir(data_dir / "lexicon")
+    roles = load_roles(data_dir / "roles.toml")
+    templates = load_templates(data_dir / "templates.toml")
+    unknown = sorted(set(lexicon.roles) - set(roles))
+    if unknown:
+        raise ValueError(
+            f"{data_dir / 'lexicon'}: label(s) {unknown} are not roles of {data_dir / 'roles.toml'} "
+            f"({', '.join(sorted(roles))}) or 'shared': fix the label on those lines"
+        )
+    return lexicon, roles, templates
 
 
 def train(
@@ -55,18 +69,10 @@ def train(
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    lexicon = Lexicon.from_dir(data_dir / "lexicon")
-    roles = load_roles(data_dir / "roles.toml")
-    templates = load_templates(data_dir / "templates.toml")
     for given, what in ((unlabeled, "UNLABELED"), (eval_data, "evaluation data")):
         if given and not Path(given).is_file():
             raise ValueError(f"{given} does not exist: check the path given as {what}")
-    unknown = sorted(set(lexicon.roles) - set(roles))
-    if unknown:
-        raise ValueError(
-            f"{data_dir / 'lexicon'}: label(s) {unknown} are not roles of {data_dir / 'roles.toml'} "
-            f"({', '.join(sorted(roles))}) or 'shared': fix the label on those lines"
-        )
+    lexicon, roles, templates = load_inputs(data_dir)
     log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
 
     params = {"class_prior": class_prior(roles), **params}
@@ -93,7 +99,7 @@ def train(
 
         corpus, corpus_info = read_unlabeled(unlabeled, text_col)
         log(f"unlabelled corpus {unlabeled}: {len(corpus)} texts ({corpus_info['empty_skipped']} empty rows skipped)")
-        model, record = self_train(model, texts, labels, corpus, log=log)
+        model, record = self_train(model, corpus, log=log)
         self_training = {**corpus_info, "text_col": text_col, **record}
     if eval_data:
         metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, log)
@@ -109,7 +115,7 @@ def train(
             "n_examples": len(examples),
             "n_per_role": n_per_role,
             "seed": seed,
-            "n_features": len(model.vectorizer_.vocabulary_),
+            "n_features": len(model.feature_names_),
             "seconds": round(time.perf_counter() - started, 2),
         },
         "metrics": {"training": metrics},

@@ -2,15 +2,24 @@
 
 import csv
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
 
+from classifier.lexicon import Lexicon
+from classifier.model import RoleClassifier
 from classifier.persist import METADATA_FILE, load_model
-from training.selftrain import read_unlabeled
+from training.examples import generate_examples, load_roles, load_templates
+from training.selftrain import read_unlabeled, self_train
 from training.train import train
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def seed_inputs():
+    return load_roles(DATA / "roles.toml"), Lexicon.from_dir(DATA / "lexicon"), load_templates(DATA / "templates.toml")
 
 
 def write_corpus(path, texts, column="body"):
@@ -20,18 +29,54 @@ def write_corpus(path, texts, column="body"):
         writer.writerows({"id": i, column: t} for i, t in enumerate(texts))
 
 
+def made_up_corpus(samples, n_per_role=30, seed=0):
+    """Real-looking texts of each role: sentences of our samples, shuffled, each role with a word no lexicon has."""
+    rng = random.Random(seed)
+    marker = {"ml_engineer": "We build everything on Zorbflux.", "data_scientist": "Our reports live in Quillmetry."}
+    texts = []
+    for label, word in marker.items():
+        sentences = [s for x in samples if x["label"] == label for s in re.split(r"(?<=\.) ", x["text"])]
+        texts += [" ".join([*rng.sample(sentences, 3), word]) for _ in range(n_per_role)]
+    return texts
+
+
 def test_train_with_unlabeled_corpus_records_what_it_used(tmp_path, samples):
     """Training with an unlabelled corpus records its hash, rows, skipped blanks and rounds in metadata."""
     corpus = tmp_path / "corpus.csv"
-    write_corpus(corpus, [s["text"] for s in samples] * 3 + ["   "])
+    texts = made_up_corpus(samples)
+    write_corpus(corpus, [*texts, "   "])
     folder = train(DATA, tmp_path / "models", n_per_role=200, unlabeled=corpus, text_col="body", log=lambda _m: None)
     meta = json.loads((folder / METADATA_FILE).read_text())
     record = meta["self_training"]
-    assert record["rows"] == 3 * len(samples) + 1 and record["empty_skipped"] == 1
+    assert record["rows"] == len(texts) + 1 and record["empty_skipped"] == 1
     assert len(record["sha256"]) == 64 and record["text_col"] == "body"
     assert record["rounds"] and sum(record["rounds"][0]["kept"].values()) > 0
+    assert meta["training"]["n_features"] > record["rounds"][-1]["corpus_features"] > 0
     model, _ = load_model(folder)
     assert list(model.predict([s["text"] for s in samples])) == [s["label"] for s in samples]
+
+
+def test_self_training_learns_words_the_lexicon_lacks(samples):
+    """After self-training, words found only in one role's corpus texts move the lean towards that role."""
+    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
+    seeded = RoleClassifier(lexicon=seed_inputs()[1]).fit([e.text for e in examples], [e.label for e in examples])
+    model, _ = self_train(seeded, made_up_corpus(samples), log=lambda _m: None)
+    probes = ["Zorbflux.", "Quillmetry."]
+    assert seeded.predict_proba(probes)[:, 1] == pytest.approx([0.5, 0.5])
+    ml = list(model.classes_).index("ml_engineer")
+    p_ml = model.predict_proba(probes)[:, ml]
+    assert p_ml[0] > 0.6 and p_ml[1] < 0.4
+    assert model.explain(probes[:1])[0].top_features[0][:2] == ("zorbflux", "ml_engineer")
+    assert seeded.corpus_ is None
+
+
+def test_corpus_too_small_for_one_role_says_what_to_give(tmp_path, samples):
+    """A corpus with too few confident texts of a role stops training and says to give a larger corpus."""
+    corpus = tmp_path / "corpus.csv"
+    write_corpus(corpus, [s["text"] for s in samples] * 2)
+    with pytest.raises(ValueError, match=r"at least 10 texts of each.*larger corpus"):
+        train(DATA, tmp_path / "models", n_per_role=100, unlabeled=corpus, text_col="body", log=lambda _m: None)
+    assert not (tmp_path / "models").exists()
 
 
 def test_missing_text_column_names_the_columns(tmp_path):
@@ -53,3 +98,35 @@ def test_lexicon_label_that_is_no_role_stops_training(tmp_path):
     with pytest.raises(ValueError, match=r"\['ml_engineering'\] are not roles"):
         train(data, tmp_path / "models", n_per_role=50, log=lambda _m: None)
     assert not (tmp_path / "models").exists()
+
+
+def test_batch_explanations_of_a_self_trained_model_match_its_own(samples):
+    """Batch top features of a self-trained model name the same n-grams and roles as model.explain."""
+    from labelling.explain import BatchExplainer
+
+    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
+    seeded = RoleClassifier(lexicon=seed_inputs()[1]).fit([e.text for e in examples], [e.label for e in examples])
+    model, _ = self_train(seeded, made_up_corpus(samples), log=lambda _m: None)
+    texts = made_up_corpus(samples, n_per_role=2, seed=1)
+    _, top = BatchExplainer(model, top_k=model.top_k).describe(model.features(texts))
+    for line, pred in zip(top, model.explain(texts)):
+        assert [item.rsplit(" (", 1)[0] for item in line.split("; ")] == [f for f, _, _ in pred.top_features]
+        assert len({f for f, _, _ in pred.top_features}) == len(pred.top_features)
+
+
+def test_halves_scores_seeded_and_self_trained_models_on_the_other_half(tmp_path, samples):
+    """make eval-selftrain learns from each half's text and scores both models on the other half."""
+    from training.halves import halves, main
+
+    labelled = tmp_path / "labelled.csv"
+    texts = made_up_corpus(samples, n_per_role=30)
+    with open(labelled, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows((t, "ml_engineer" if k < 30 else "data_scientist") for k, t in enumerate(texts))
+    lines = []
+    means = halves(labelled, DATA, n_per_role=200, log=lines.append)
+    assert [line.split(":")[0] for line in lines] == ["half 1"] * 2 + ["half 2"] * 2
+    assert set(means) == {"seeded", "self-trained"}
+    assert means["self-trained"][0] == pytest.approx(1.0) and all(0 <= x <= 1 for x in means["seeded"])
+    assert main([str(labelled), "--label-col", "role"]) == 2

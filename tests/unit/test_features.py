@@ -46,3 +46,17 @@ def test_fast_transform_equals_scikit_learn(model):
     ours, theirs = transform(model.vectorizer_, texts), model.vectorizer_.transform(texts)
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     assert np.abs((ours - theirs).toarray()).max() < 1e-6
+
+
+def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
+    """Two vectorizers sharing an analyzer give each one's own TF-IDF rows, side by side, from one pass."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from classifier.features import make_vectorizer, transform
+
+    texts = ["Deploy models to production.", "", "Run A/B tests and present insights in Tableau."]
+    second = make_vectorizer((1, 2), 1, model.vectorizer_.analyzer.phrases).fit(texts + ["deploy tests"])
+    both = transform(model.vectorizer_, texts, second)
+    apart = sp.hstack([model.vectorizer_.transform(texts), second.transform(texts)]).toarray()
+    assert both.shape == apart.shape and np.abs(both.toarray() - apart).max() < 1e-6

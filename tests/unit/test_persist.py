@@ -79,3 +79,13 @@ def test_checking_a_model_imports_no_model_library(models_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_model_of_an_older_format_says_to_retrain(models_dir, tmp_path):
+    """A model folder written in an older format is refused, naming both formats and the fix."""
+    folder = copy_model(models_dir, tmp_path)
+    meta = json.loads((folder / METADATA_FILE).read_text())
+    meta["format"] = "rolelens-model/1"
+    (folder / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match=r"format rolelens-model/1; this RoleLens reads rolelens-model/2.*train"):
+        load_model(folder)
