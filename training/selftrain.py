@@ -95,3 +95,41 @@ def self_train(
         "corpus_texts": len(corpus),
         "calibration": dict(zip(("scale", "shift"), model.corpus_["platt"])),
     }
+
+
+CANDIDATES_FILE = "lexicon_candidates.jsonl"
+
+
+def lexicon_candidates(model: RoleClassifier, per_role: int = 30) -> list[dict[str, Any]]:
+    """The corpus block's strongest n-grams for each role that the lexicon lacks, as lexicon lines.
+
+    They are for a person to review: a line worth keeping goes into ``data/lexicon/<role>.jsonl``
+    (``kind`` and ``weight`` set by hand), so that the seeded model knows it without a corpus.
+    ``score`` is the n-gram's weight in the corpus block, ``texts`` how many corpus texts hold it.
+    """
+    block = model.corpus_
+    if block is None:
+        return []
+    vectorizer = block["vectorizer"]
+    names = vectorizer.get_feature_names_out()
+    # idf = ln((1 + n) / (1 + df)) + 1, as scikit-learn smooths it
+    n = sum(block["kept"].values())
+    texts = np.rint((1 + n) / np.exp(vectorizer.idf_ - 1) - 1).astype(int)
+    known = model.vectorizer_.vocabulary_
+    usable = np.array([g not in known and "role_" not in g and "peer_" not in g for g in names])
+    out = []
+    for sign, label in ((-1, model.classes_[0]), (1, model.classes_[1])):
+        scores = sign * block["coef"]
+        order = [j for j in np.argsort(-scores) if usable[j] and scores[j] > 0][:per_role]
+        out += [
+            {
+                "label": str(label),
+                "pattern": str(names[j]),
+                "weight": 1.0,
+                "kind": "skill",
+                "score": round(float(scores[j]), 3),
+                "texts": int(texts[j]),
+            }
+            for j in order
+        ]
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -122,6 +123,15 @@ def train(
         "self_training": self_training,
     }
     folder = save_model(model, models_dir, metadata)
+    if self_training:
+        from training.selftrain import CANDIDATES_FILE, lexicon_candidates
+
+        lines = [json.dumps(c) for c in lexicon_candidates(model)]
+        (folder / CANDIDATES_FILE).write_text("".join(f"{line}\n" for line in lines))
+        log(
+            f"{len(lines)} lexicon candidates the corpus taught, for review: {folder / CANDIDATES_FILE} "
+            "(copy the lines you agree with into data/lexicon/<role>.jsonl)"
+        )
     log(f"saved model {folder.name} to {folder} in {time.perf_counter() - started:.1f}s")
     return folder
 

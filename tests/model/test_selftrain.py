@@ -12,7 +12,7 @@ from classifier.lexicon import Lexicon
 from classifier.model import RoleClassifier
 from classifier.persist import METADATA_FILE, load_model
 from training.examples import generate_examples, load_roles, load_templates
-from training.selftrain import read_unlabeled, self_train
+from training.selftrain import CANDIDATES_FILE, read_unlabeled, self_train
 from training.train import train
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -54,6 +54,21 @@ def test_train_with_unlabeled_corpus_records_what_it_used(tmp_path, samples):
     assert meta["training"]["n_features"] > record["rounds"][-1]["corpus_features"] > 0
     model, _ = load_model(folder)
     assert list(model.predict([s["text"] for s in samples])) == [s["label"] for s in samples]
+
+
+def test_self_training_writes_lexicon_candidates_a_person_can_paste(tmp_path, samples):
+    """The words the corpus taught each role, and no word the lexicon has, are written as loadable lexicon lines."""
+    corpus = tmp_path / "corpus.csv"
+    write_corpus(corpus, made_up_corpus(samples))
+    folder = train(DATA, tmp_path / "models", n_per_role=200, unlabeled=corpus, text_col="body", log=lambda _m: None)
+    lexicon_dir = tmp_path / "lexicon"
+    lexicon_dir.mkdir()
+    (lexicon_dir / "candidates.jsonl").write_text((folder / CANDIDATES_FILE).read_text())
+    candidates = Lexicon.from_dir(lexicon_dir)
+    known = load_model(folder)[0].vectorizer_.vocabulary_  # the n-grams of our lexicon
+    assert "zorbflux" in {e.pattern for e in candidates.for_label("ml_engineer")}
+    assert "quillmetry" in {e.pattern for e in candidates.for_label("data_scientist")}
+    assert not set(known) & {e.pattern for e in candidates.entries}
 
 
 def test_self_training_learns_words_the_lexicon_lacks(samples):
