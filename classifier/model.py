@@ -72,7 +72,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
     ngram_range : tuple of int
         Lemma n-gram sizes.
     min_df : int
-        Ignore n-grams seen in fewer training texts than this.
+        ``fit_corpus`` leaves out n-grams found in fewer of its texts than this.
     moderate_at, strong_at : float
         Probability of the winning role from which the lean is ``moderate`` and ``strong``;
         below ``moderate_at`` it is ``slight``.
@@ -82,10 +82,6 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         Expected share of each role among the texts the model will see. Training texts
         are balanced; the prior moves the log-odds to the real mix. ``None`` keeps the
         training mix.
-    vocabulary : {"lexicon", "all"}
-        "lexicon" learns weights only for n-grams of lexicon phrases, so that the words
-        of the generating frames ("you will", "helped the team") cannot become signals;
-        "all" learns every n-gram of the training texts (for real, self-labelled text).
     temperature : float
         Divides the log-odds before the prior is applied: above 1 softens probabilities
         learned from clean generated texts, which are surer than real text warrants.
@@ -102,7 +98,6 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         top_k: int = 8,
         class_prior: dict[str, float] | None = None,
         temperature: float = 1.0,
-        vocabulary: str = "lexicon",
     ):
         self.lexicon = lexicon
         self.C = C
@@ -113,10 +108,13 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.top_k = top_k
         self.class_prior = class_prior
         self.temperature = temperature
-        self.vocabulary = vocabulary
 
     def fit(self, X: Sequence[str], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> RoleClassifier:
-        """Learn from texts ``X`` and role labels ``y`` (weighted by ``sample_weight``); returns ``self``."""
+        """Learn from generated texts ``X`` and role labels ``y`` (weighted by ``sample_weight``); returns ``self``.
+
+        Weights are learned only for n-grams of lexicon phrases and role names, so that the
+        words of the generating frames ("you will", "helped the team") cannot become signals.
+        """
         if not 0.5 <= self.moderate_at <= self.strong_at <= 1.0:
             raise ValueError("need 0.5 <= moderate_at <= strong_at <= 1")
         y = np.asarray(y)
@@ -129,16 +127,12 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             label: [e.pattern for e in self.lexicon_.for_label(label) if e.kind == "role_name"]
             for label in self.lexicon_.roles
         }
-        if self.vocabulary not in ("lexicon", "all"):
-            raise ValueError(f"vocabulary must be 'lexicon' or 'all', got {self.vocabulary!r}")
-        self.vectorizer_ = make_vectorizer(tuple(self.ngram_range), self.min_df, role_names)
-        if self.vocabulary == "lexicon":
-            analyse = self.vectorizer_.build_analyzer()
-            # Colleague mentions ("with data scientists") are left out: no lexicon
-            # phrase says which role they favour.
-            vocab = {g for e in self.lexicon_.entries for g in analyse(e.pattern)}
-            vocab = sorted(vocab | {phrase_token(label) for label in role_names})
-            self.vectorizer_.set_params(vocabulary=vocab, min_df=1)
+        self.vectorizer_ = make_vectorizer(tuple(self.ngram_range), 1, role_names)
+        analyse = self.vectorizer_.build_analyzer()
+        # Colleague mentions ("with data scientists") are left out: no lexicon
+        # phrase says which role they favour.
+        vocab = {g for e in self.lexicon_.entries for g in analyse(e.pattern)}
+        self.vectorizer_.set_params(vocabulary=sorted(vocab | {phrase_token(label) for label in role_names}))
         features = self.vectorizer_.fit_transform(X)
         # No intercept: with both roles weighed equally, a text with no known feature
         # should get exactly the prior.
@@ -155,38 +149,46 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
     ) -> RoleClassifier:
         """Learn a block of features from real texts ``X`` labelled ``y`` (by this model); returns ``self``.
 
-        The block holds every n-gram of ``X`` seen ``min_df`` times, so it learns the words of
-        real postings that the lexicon lacks. Its logistic regression weighs both roles
-        equally; its log-odds are then calibrated on out-of-fold predictions (Platt), which
-        also brings in the roles' mix in ``X``. The model's log-odds become
-        ``(1 - weight) * seeded + weight * corpus``. Fitting again replaces the block.
+        The block holds every n-gram found in at least ``min_df`` texts of ``X``, so it learns
+        the words of real postings that the lexicon lacks. Its logistic regression weighs
+        both roles equally, as the seeded one does, and its log-odds are calibrated on
+        out-of-fold predictions (Platt, roles weighed equally too). The model's log-odds
+        become ``(1 - weight) * seeded + weight * corpus``, then the prior is added once;
+        a text with no known feature still gets exactly the prior. Fitting again replaces
+        the block.
         """
         check_is_fitted(self)
         if not 0 < weight <= 1:
             raise ValueError("weight must be in (0, 1]")
         X, y = list(X), np.asarray(y)
+        unknown = sorted(set(map(str, np.unique(y))) - set(map(str, self.classes_)))
+        if unknown:
+            raise ValueError(f"labels {unknown} are not roles of this model ({list(map(str, self.classes_))})")
         counts = {str(c): int((y == c).sum()) for c in self.classes_}
-        if set(np.unique(y)) - set(self.classes_) or min(counts.values()) < max(min_per_role, folds):
+        if min(counts.values()) < max(min_per_role, folds):
             raise ValueError(
                 f"learning from real texts needs at least {max(min_per_role, folds)} texts of each of "
                 f"{list(map(str, self.classes_))}, got {counts}"
             )
         vectorizer = make_vectorizer(tuple(self.ngram_range), self.min_df, self.vectorizer_.analyzer.phrases)
         features = vectorizer.fit_transform(X)
+        # Both roles weigh the same and there is no intercept, as in the seeded block: the block
+        # gives a likelihood ratio, and the prior is added once, after blending.
         clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
         out_of_fold = np.zeros(len(X))
         for fit_rows, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(features, y):
             part = LogisticRegression(**clf.get_params()).fit(features[fit_rows], y[fit_rows])
             out_of_fold[held] = part.decision_function(features[held])
-        platt = LogisticRegression(C=1e4).fit(out_of_fold[:, None], y)
+        # Fitted log-odds of texts the fit saw are too sure; held-out ones set the scale.
+        platt = LogisticRegression(C=1e4, class_weight="balanced").fit(out_of_fold[:, None], y)
+        scale = float(platt.coef_[0, 0])
         clf.fit(features, y)
-        scale, shift = float(platt.coef_[0, 0]), float(platt.intercept_[0])
         self.corpus_ = {
             "vectorizer": vectorizer,
             "coef": clf.coef_[0] * scale,
-            "intercept": float(clf.intercept_[0] * scale + shift),
+            "intercept": float(clf.intercept_[0] * scale + platt.intercept_[0]),
             "weight": weight,
-            "platt": (scale, shift),
+            "scale": scale,
             "kept": counts,
         }
         self._blend()
@@ -203,8 +205,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             return
         block, w = self.corpus_, self.corpus_["weight"]
         self.coef_ = np.concatenate([(1 - w) * seeded, w * block["coef"]])
-        seeded_intercept = self.clf_.intercept_[0] / self.temperature + self.prior_shift_
-        self.intercept_ = (1 - w) * seeded_intercept + w * block["intercept"]
+        seeded_intercept = self.clf_.intercept_[0] / self.temperature
+        self.intercept_ = (1 - w) * seeded_intercept + w * block["intercept"] + self.prior_shift_
         corpus_names = block["vectorizer"].get_feature_names_out()
         self.feature_names_ = np.concatenate([names, corpus_names])
         # An n-gram in both blocks is reported once, its two contributions summed.
@@ -232,7 +234,12 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return float(np.log(pos / neg))
 
     def _log_odds(self, features) -> np.ndarray:
-        return features @ self.coef_ + self.intercept_
+        z = features @ self.coef_ + self.intercept_
+        if self.corpus_ is not None:
+            # The corpus block's intercept is part of its calibration on real texts; a text
+            # with no known feature says nothing, so it gets the prior, as from a seeded model.
+            z[np.diff(features.indptr) == 0] = self.prior_shift_
+        return z
 
     def _proba(self, features) -> np.ndarray:
         p = expit(self._log_odds(features))

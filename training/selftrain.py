@@ -47,15 +47,18 @@ def self_train(
     weight: float = 0.5,
     max_rounds: int = 3,
     stop_below: float = 0.01,
+    min_per_role: int = 10,
     log: Callable[[str], None] = print,
 ) -> tuple[RoleClassifier, dict[str, Any]]:
     """Rounds of labelling ``corpus`` and fitting the corpus block; returns the last model and a record.
 
     A text is learned from when its winning probability is at least ``confidence``; the
     corpus block carries ``weight`` of the blended log-odds. Stops when fewer than
-    ``stop_below`` of the corpus changed label, or after ``max_rounds``. ``seed_model`` is
-    left as it was.
+    ``stop_below`` of the corpus changed label, or after ``max_rounds``. Fewer than
+    ``min_per_role`` confident texts of a role is an error. ``seed_model`` is left as it was.
     """
+    if not 0 < weight <= 1 or not 0.5 <= confidence < 1 or max_rounds < 1:
+        raise ValueError("self-training needs 0 < weight <= 1, 0.5 <= confidence < 1 and max_rounds >= 1")
     corpus = list(corpus)
     model, labels = copy.deepcopy(seed_model), None
     rounds: list[dict[str, Any]] = []
@@ -68,13 +71,14 @@ def self_train(
             log(f"self-training: {changed:.1%} of labels changed in round {r - 1}, stopping")
             break
         keep = np.flatnonzero(proba.max(axis=1) >= confidence)
-        try:
-            model.fit_corpus([corpus[i] for i in keep], labels[keep], weight=weight)
-        except ValueError as err:
+        sure = {str(c): int((labels[keep] == c).sum()) for c in model.classes_}
+        if min(sure.values()) < min_per_role:
             raise ValueError(
-                f"{err} among the {len(corpus)} corpus texts labelled with probability >= {confidence}: "
-                "give a larger corpus with postings or resumes of both roles"
-            ) from None
+                f"of the {len(corpus)} corpus texts, {sure} were labelled with probability >= {confidence}; "
+                f"self-training needs at least {min_per_role} of each role: give a larger corpus with "
+                "postings or resumes of both roles"
+            )
+        model.fit_corpus([corpus[i] for i in keep], labels[keep], weight=weight, min_per_role=min_per_role)
         counts = model.corpus_["kept"]
         rounds.append(
             {
@@ -93,7 +97,7 @@ def self_train(
         "confidence": confidence,
         "weight": weight,
         "corpus_texts": len(corpus),
-        "calibration": dict(zip(("scale", "shift"), model.corpus_["platt"])),
+        "calibration_scale": model.corpus_["scale"],
     }
 
 

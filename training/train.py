@@ -116,7 +116,7 @@ def train(
             "n_examples": len(examples),
             "n_per_role": n_per_role,
             "seed": seed,
-            "n_features": len(model.feature_names_),
+            "n_features": len(model.vectorizer_.vocabulary_),
             "seconds": round(time.perf_counter() - started, 2),
         },
         "metrics": {"training": metrics},

@@ -40,6 +40,14 @@ def made_up_corpus(samples, n_per_role=30, seed=0):
     return texts
 
 
+@pytest.fixture(scope="module")
+def self_trained(samples):
+    """A seeded model (no class prior) and the model it became by self-training on made_up_corpus."""
+    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
+    seeded = RoleClassifier(lexicon=seed_inputs()[1]).fit([e.text for e in examples], [e.label for e in examples])
+    return seeded, self_train(seeded, made_up_corpus(samples), log=lambda _m: None)[0]
+
+
 def test_train_with_unlabeled_corpus_records_what_it_used(tmp_path, samples):
     """Training with an unlabelled corpus records its hash, rows, skipped blanks and rounds in metadata."""
     corpus = tmp_path / "corpus.csv"
@@ -71,11 +79,9 @@ def test_self_training_writes_lexicon_candidates_a_person_can_paste(tmp_path, sa
     assert not set(known) & {e.pattern for e in candidates.entries}
 
 
-def test_self_training_learns_words_the_lexicon_lacks(samples):
+def test_self_training_learns_words_the_lexicon_lacks(self_trained, samples):
     """After self-training, words found only in one role's corpus texts move the lean towards that role."""
-    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
-    seeded = RoleClassifier(lexicon=seed_inputs()[1]).fit([e.text for e in examples], [e.label for e in examples])
-    model, _ = self_train(seeded, made_up_corpus(samples), log=lambda _m: None)
+    seeded, model = self_trained
     probes = ["Zorbflux.", "Quillmetry."]
     assert seeded.predict_proba(probes)[:, 1] == pytest.approx([0.5, 0.5])
     ml = list(model.classes_).index("ml_engineer")
@@ -85,11 +91,41 @@ def test_self_training_learns_words_the_lexicon_lacks(samples):
     assert seeded.corpus_ is None
 
 
+def test_self_trained_model_gives_the_prior_to_a_text_with_no_known_feature(samples):
+    """A text with no n-gram either block knows gets exactly the class prior, as from the seeded model."""
+    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
+    prior = {"ml_engineer": 0.25, "data_scientist": 0.75}
+    seeded = RoleClassifier(lexicon=seed_inputs()[1], class_prior=prior)
+    seeded.fit([e.text for e in examples], [e.label for e in examples])
+    model, _ = self_train(seeded, made_up_corpus(samples), log=lambda _m: None)
+    ml = list(model.classes_).index("ml_engineer")
+    assert model.predict_proba(["Lorem ipsum dolor.", ""])[:, ml] == pytest.approx([0.25, 0.25])
+    assert model.predict_proba(["Zorbflux."])[0, ml] > 0.25
+
+
+def test_contributions_sum_each_ngram_over_both_blocks(self_trained, samples):
+    """Each reported contribution is the n-gram's feature value times its weight, summed over both blocks."""
+    _, model = self_trained
+    text = "We deploy models on Kubernetes with Zorbflux and run A/B tests in Quillmetry."
+    row = model.features([text])
+    expected: dict[str, float] = {}
+    for j, value in zip(row.indices, row.data):
+        name = str(model.feature_names_[j])
+        expected[name] = expected.get(name, 0.0) + float(value * model.coef_[j])
+    assert len(set(map(str, model.feature_names_[row.indices]))) < row.nnz  # some n-gram is in both blocks
+    got = model.contributions(row, 0, row.nnz)
+    assert {name: c for name, _, c in got} == pytest.approx(expected, abs=1e-6)
+    assert all(role == ("ml_engineer" if c > 0 else "data_scientist") for _, role, c in got)
+    assert sum(c for _, _, c in got) == pytest.approx(float(model.decision_function([text])[0] - model.intercept_))
+
+
 def test_corpus_too_small_for_one_role_says_what_to_give(tmp_path, samples):
     """A corpus with too few confident texts of a role stops training and says to give a larger corpus."""
     corpus = tmp_path / "corpus.csv"
     write_corpus(corpus, [s["text"] for s in samples] * 2)
-    with pytest.raises(ValueError, match=r"at least 10 texts of each.*larger corpus"):
+    with pytest.raises(
+        ValueError, match=r"of the 12 corpus texts, .* were labelled.*at least 10 of each.*larger corpus"
+    ):
         train(DATA, tmp_path / "models", n_per_role=100, unlabeled=corpus, text_col="body", log=lambda _m: None)
     assert not (tmp_path / "models").exists()
 
@@ -115,13 +151,11 @@ def test_lexicon_label_that_is_no_role_stops_training(tmp_path):
     assert not (tmp_path / "models").exists()
 
 
-def test_batch_explanations_of_a_self_trained_model_match_its_own(samples):
+def test_batch_explanations_of_a_self_trained_model_match_its_own(self_trained, samples):
     """Batch top features of a self-trained model name the same n-grams and roles as model.explain."""
     from labelling.explain import BatchExplainer
 
-    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
-    seeded = RoleClassifier(lexicon=seed_inputs()[1]).fit([e.text for e in examples], [e.label for e in examples])
-    model, _ = self_train(seeded, made_up_corpus(samples), log=lambda _m: None)
+    _, model = self_trained
     texts = made_up_corpus(samples, n_per_role=2, seed=1)
     _, top = BatchExplainer(model, top_k=model.top_k).describe(model.features(texts))
     for line, pred in zip(top, model.explain(texts)):
