@@ -31,9 +31,9 @@ setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tool
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED),FORCE) | $(VENV)/.installed
 	$(ROLELENS) train --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
-		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)")
+		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)"))
 
-train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text] to self-train)
+train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
 
 serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000

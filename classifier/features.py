@@ -204,6 +204,20 @@ def lemmatise(word: str) -> str:
     return lemma_table().get(word, word)
 
 
+def lemma_spans(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The text as the analyzer reads it (folded, lowercase), and (start, end, lemma) of each of its
+    words that is not a stop word; role names are not joined.
+
+    >>> lemma_spans("Shipped models to production")
+    ('shipped models to production', [(0, 7, 'ship'), (8, 14, 'model'), (18, 28, 'production')])
+    """
+    low = _AB.sub("ab", unicodedata.normalize("NFKC", text).lower())
+    table, stops = lemma_table(), stop_words()
+    return low, [
+        (m.start(), m.end(), table.get(m.group(), m.group())) for m in TOKEN.finditer(low) if m.group() not in stops
+    ]
+
+
 class LemmaAnalyzer:
     """A scikit-learn ``analyzer``: text to n-grams of lemmas, stop words left out.
 

@@ -93,6 +93,11 @@ class Lexicon:
         return hashlib.sha256(canonical).hexdigest()
 
 
+_KEYS = frozenset({"label", "pattern", "weight", "kind"})
+# Lines copied from a model's lexicon_candidates.jsonl carry these too; they are notes, not settings.
+_CANDIDATE_KEYS = frozenset({"score", "texts"})
+
+
 def _parse_line(line: str, where: str) -> LexiconEntry:
     try:
         row = json.loads(line)
@@ -100,6 +105,11 @@ def _parse_line(line: str, where: str) -> LexiconEntry:
         raise LexiconError(f"{where}: not valid JSON ({err.msg}); each line must be one JSON object") from None
     if not isinstance(row, dict):
         raise LexiconError(f"{where}: expected a JSON object with label, pattern, weight and kind")
+    unknown = sorted(set(row) - _KEYS - _CANDIDATE_KEYS)
+    if unknown:
+        raise LexiconError(
+            f"{where}: unknown key(s) {unknown}; a line has label, pattern, weight and kind (check the spelling)"
+        )
     pattern, label = row.get("pattern"), row.get("label")
     if not isinstance(pattern, str) or not pattern.strip():
         raise LexiconError(f"{where}: 'pattern' must be a non-empty phrase")

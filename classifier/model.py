@@ -172,21 +172,20 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             )
         vectorizer = make_vectorizer(tuple(self.ngram_range), self.min_df, self.vectorizer_.analyzer.phrases)
         features = vectorizer.fit_transform(X)
-        # Both roles weigh the same and there is no intercept, as in the seeded block: the block
-        # gives a likelihood ratio, and the prior is added once, after blending.
+        # Both roles weigh the same, as in the seeded block: the block gives a likelihood
+        # ratio, and the prior is added once, after blending.
         clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
         out_of_fold = np.zeros(len(X))
         for fit_rows, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(features, y):
             part = LogisticRegression(**clf.get_params()).fit(features[fit_rows], y[fit_rows])
             out_of_fold[held] = part.decision_function(features[held])
         # Fitted log-odds of texts the fit saw are too sure; held-out ones set the scale.
-        platt = LogisticRegression(C=1e4, class_weight="balanced").fit(out_of_fold[:, None], y)
-        scale = float(platt.coef_[0, 0])
+        scale, shift = _platt(out_of_fold, y == self.classes_[1])
         clf.fit(features, y)
         self.corpus_ = {
             "vectorizer": vectorizer,
             "coef": clf.coef_[0] * scale,
-            "intercept": float(clf.intercept_[0] * scale + platt.intercept_[0]),
+            "intercept": float(clf.intercept_[0] * scale + shift),
             "weight": weight,
             "scale": scale,
             "kept": counts,
@@ -327,6 +326,24 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
         return state
+
+
+def _platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """Scale and shift that calibrate ``scores`` (Platt), both roles weighed equally.
+
+    The targets are Platt's (n + 1) / (n + 2) and 1 / (n + 2) rather than 1 and 0: a small
+    corpus that the folds separate cleanly would otherwise get an unbounded scale.
+    """
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    target = np.where(positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    balance = np.where(positive, len(scores) / (2 * n_pos), len(scores) / (2 * n_neg))
+    # Soft targets as two weighted copies of each score, one per outcome.
+    platt = LogisticRegression(C=1e4).fit(
+        np.concatenate([scores, scores])[:, None],
+        np.r_[np.ones(len(scores)), np.zeros(len(scores))],
+        sample_weight=np.r_[target * balance, (1 - target) * balance],
+    )
+    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
 
 
 def _balanced(y: np.ndarray, sample_weight: Sequence[float] | None) -> np.ndarray:

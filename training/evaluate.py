@@ -152,7 +152,9 @@ def evaluate(model, texts: Sequence[str], labels: Sequence[str]) -> dict[str, An
     classes = [str(c) for c in model.classes_]
     unknown = sorted(set(labels) - set(classes))
     if unknown:
-        raise ValueError(f"labels {unknown} are not roles of this model ({classes})")
+        raise ValueError(
+            f"labels {unknown} are not roles of this model: the label column must hold {' or '.join(classes)}"
+        )
     default = "data_scientist"
     finder = EvidenceFinder(getattr(model, "lexicon_", Lexicon(())))
     report: dict[str, Any] = {}

@@ -35,17 +35,28 @@ def halves(
     log=print,
 ) -> dict[str, list[float]]:
     """Mean figures (raw/masked macro-F1, raw/masked ECE) of the seeded and self-trained models over both halves."""
+    if not Path(path).is_file():
+        raise ValueError(f"{path} does not exist: set DATA=path/to/labelled.csv")
     texts, labels = read_labelled(path, text_col, label_col)
     lexicon, roles, templates = load_inputs(Path(data_dir))
     examples = generate_examples(roles, lexicon, templates, n_per_role=n_per_role, seed=seed)
     seeded = RoleClassifier(lexicon=lexicon, class_prior=class_prior(roles))
     seeded.fit([e.text for e in examples], [e.label for e in examples])
+    unknown = sorted(set(labels) - set(map(str, seeded.classes_)))
+    if unknown:
+        raise ValueError(f"{path}: labels {unknown} are not roles; LABEL_COL must hold data_scientist or ml_engineer")
     order = list(range(len(texts)))
     random.Random(split_seed).shuffle(order)
     parts = [sorted(order[: len(order) // 2]), sorted(order[len(order) // 2 :])]
     rows: dict[str, list[list[float]]] = {"seeded": [], "self-trained": []}
     for k, (learn, score) in enumerate((parts, parts[::-1]), start=1):
-        model, _ = self_train(seeded, [texts[i] for i in learn], log=lambda _m: None)
+        try:
+            model, _ = self_train(seeded, [texts[i] for i in learn], log=lambda _m: None)
+        except ValueError as err:
+            raise ValueError(
+                f"half {k} of {path} as the corpus: {err}. Each half is a corpus here, so {path} needs "
+                "twice that: a few hundred labelled postings or more"
+            ) from None
         for name, m in (("seeded", seeded), ("self-trained", model)):
             report = evaluate(m, [texts[i] for i in score], [labels[i] for i in score])
             rows[name].append([report[v][f] for v, f in FIGURES])

@@ -13,30 +13,85 @@ from __future__ import annotations
 
 import copy
 import csv
+import gzip
 import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from classifier.features import lemma_spans
 from classifier.model import RoleClassifier
 
 
-def read_unlabeled(path: str | Path, text_col: str = "text") -> tuple[list[str], dict[str, Any]]:
-    """Non-empty texts of a CSV column, and counts of what was read and skipped."""
-    csv.field_size_limit(1 << 26)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        reader = csv.DictReader(f)
-        if text_col not in (reader.fieldnames or []):
-            raise ValueError(
-                f"{path} has no column {text_col!r}; its columns are {reader.fieldnames}: set TEXT_COL=..."
-            )
-        rows = [(r.get(text_col) or "") for r in reader]
+def read_unlabeled(
+    path: str | Path, text_col: str = "text", encoding: str = "utf-8"
+) -> tuple[list[str], dict[str, Any]]:
+    """Non-empty texts of a column of a CSV, CSV.gz or Parquet file, and counts of what was read and skipped."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give UNLABELED one .csv, .csv.gz or .parquet file")
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist: check the path given as UNLABELED")
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        rows, columns, undecodable = _parquet_column(path, text_col)
+    elif name.endswith((".csv", ".csv.gz")):
+        rows, columns, undecodable = _csv_column(path, text_col, encoding)
+    else:
+        raise ValueError(f"{path}: UNLABELED must be a .csv, .csv.gz or .parquet file")
+    if rows is None:
+        raise ValueError(f"{path} has no column {text_col!r}; its columns are {columns}: set TEXT_COL=...")
+    if not rows:
+        raise ValueError(f"{path} has a header but no rows: give a corpus of real postings or resumes")
     texts = [t for t in rows if t.strip()]
-    info = {"path": str(path), "sha256": digest, "rows": len(rows), "empty_skipped": len(rows) - len(texts)}
+    info = {
+        "path": str(path),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "rows": len(rows),
+        "empty_skipped": len(rows) - len(texts),
+        "undecodable_rows": undecodable,
+    }
     return texts, info
+
+
+def _csv_column(path: Path, text_col: str, encoding: str) -> tuple[list[str] | None, list[str], int]:
+    csv.field_size_limit(1 << 26)
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"  # a byte-order mark is not part of the first column's name
+    try:
+        with opener(path, "rt", newline="", encoding=encoding) as f:
+            return _column(csv.DictReader(f), path, text_col) + (0,)
+    except UnicodeDecodeError:
+        # Read again with U+FFFD in place of what does not decode, and say how many rows had some.
+        with opener(path, "rt", newline="", encoding=encoding, errors="replace") as f:
+            rows, columns = _column(csv.DictReader(f), path, text_col)
+        return rows, columns, sum("\ufffd" in t for t in rows or [])
+
+
+def _column(reader: csv.DictReader, path: Path, text_col: str) -> tuple[list[str] | None, list[str]]:
+    if reader.fieldnames is None:
+        raise ValueError(f"{path} is empty: give a CSV with a header row and a column named {text_col!r}")
+    if text_col not in reader.fieldnames:
+        return None, list(reader.fieldnames)
+    return [(r.get(text_col) or "") for r in reader], list(reader.fieldnames)
+
+
+def _parquet_column(path: Path, text_col: str) -> tuple[list[str] | None, list[str], int]:
+    import pyarrow.parquet as pq
+
+    try:
+        columns = pq.read_schema(path).names
+    except Exception as err:  # pyarrow raises several kinds for a file that is not Parquet
+        raise ValueError(f"{path} is not a readable Parquet file ({err})") from None
+    if text_col not in columns:
+        return None, columns, 0
+    values = pq.read_table(path, columns=[text_col]).column(0).to_pylist()
+    return [v if isinstance(v, str) else "" if v is None else str(v) for v in values], columns, 0
 
 
 def self_train(
@@ -47,7 +102,7 @@ def self_train(
     weight: float = 0.5,
     max_rounds: int = 3,
     stop_below: float = 0.01,
-    min_per_role: int = 10,
+    min_per_role: int = 50,
     log: Callable[[str], None] = print,
 ) -> tuple[RoleClassifier, dict[str, Any]]:
     """Rounds of labelling ``corpus`` and fitting the corpus block; returns the last model and a record.
@@ -104,12 +159,14 @@ def self_train(
 CANDIDATES_FILE = "lexicon_candidates.jsonl"
 
 
-def lexicon_candidates(model: RoleClassifier, per_role: int = 30) -> list[dict[str, Any]]:
+def lexicon_candidates(model: RoleClassifier, corpus: Sequence[str], per_role: int = 30) -> list[dict[str, Any]]:
     """The corpus block's strongest n-grams for each role that the lexicon lacks, as lexicon lines.
 
     They are for a person to review: a line worth keeping goes into ``data/lexicon/<role>.jsonl``
     (``kind`` and ``weight`` set by hand), so that the seeded model knows it without a corpus.
-    ``score`` is the n-gram's weight in the corpus block, ``texts`` how many corpus texts hold it.
+    Each ``pattern`` is the wording the corpus used most for the n-gram; pairs that only meet
+    across punctuation ("location, remote") are left out. ``score`` is the n-gram's weight in
+    the corpus block, ``texts`` how many corpus texts hold it.
     """
     block = model.corpus_
     if block is None:
@@ -120,20 +177,44 @@ def lexicon_candidates(model: RoleClassifier, per_role: int = 30) -> list[dict[s
     n = sum(block["kept"].values())
     texts = np.rint((1 + n) / np.exp(vectorizer.idf_ - 1) - 1).astype(int)
     known = model.vectorizer_.vocabulary_
-    usable = np.array([g not in known and "role_" not in g and "peer_" not in g for g in names])
-    out = []
+    # Leave out what the lexicon has, role names, and stray letters ("ll" of "we'll").
+    usable = np.array([g not in known and "role_" not in g and "peer_" not in g and len(g) > 2 for g in names])
+    ranked = {}
     for sign, label in ((-1, model.classes_[0]), (1, model.classes_[1])):
         scores = sign * block["coef"]
-        order = [j for j in np.argsort(-scores) if usable[j] and scores[j] > 0][:per_role]
+        ranked[str(label)] = [(j, float(scores[j])) for j in np.argsort(-scores) if usable[j] and scores[j] > 0]
+    wording = _wordings({str(names[j]) for r in ranked.values() for j, _ in r[: 3 * per_role]}, corpus)
+    out = []
+    for label, order in ranked.items():
+        found = [(j, score) for j, score in order[: 3 * per_role] if wording.get(str(names[j]))][:per_role]
         out += [
             {
-                "label": str(label),
-                "pattern": str(names[j]),
+                "label": label,
+                "pattern": wording[str(names[j])].most_common(1)[0][0],
                 "weight": 1.0,
                 "kind": "skill",
-                "score": round(float(scores[j]), 3),
+                "score": round(score, 3),
                 "texts": int(texts[j]),
             }
-            for j in order
+            for j, score in found
         ]
+    return out
+
+
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}|•\n]")
+
+
+def _wordings(grams: set[str], corpus: Sequence[str]) -> dict[str, Counter]:
+    """How the corpus wrote each of ``grams`` (lemma unigrams and bigrams), with counts."""
+    out: dict[str, Counter] = {}
+    for text in corpus:
+        low, words = lemma_spans(text)
+        for i, (start, end, lemma) in enumerate(words):
+            if lemma in grams:
+                out.setdefault(lemma, Counter())[low[start:end]] += 1
+            if i + 1 < len(words):
+                next_start, next_end, next_lemma = words[i + 1]
+                pair = f"{lemma} {next_lemma}"
+                if pair in grams and not _CLAUSE_BREAK.search(low, end, next_start):
+                    out.setdefault(pair, Counter())[low[start:next_end]] += 1
     return out

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from classifier.lexicon import Lexicon
 from classifier.model import RoleClassifier
-from classifier.persist import save_model
+from classifier.persist import METADATA_FILE, save_model
 from training.examples import Role, class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
 DATA_FILES = ("roles.toml", "templates.toml")
@@ -59,21 +59,23 @@ def train(
     eval_data: str | Path | None = None,
     unlabeled: str | Path | None = None,
     text_col: str = "text",
+    encoding: str = "utf-8",
     **params,
 ) -> Path:
     """Generate seeded examples, fit, score on held-out generated texts, save; return the folder.
 
-    ``unlabeled`` is a CSV of real texts (column ``text_col``) to self-train on.
+    ``unlabeled`` is a CSV, CSV.gz or Parquet file of real texts (column ``text_col``;
+    CSV in ``encoding``) to self-train on.
     ``eval_data`` is a labelled CSV (``text`` and ``label`` columns) scored after training
     and recorded in the metadata; it is never trained on. ``params`` go to
     :class:`RoleClassifier`.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    for given, what in ((unlabeled, "UNLABELED"), (eval_data, "evaluation data")):
-        if given and not Path(given).is_file():
-            raise ValueError(f"{given} does not exist: check the path given as {what}")
+    if eval_data and not Path(eval_data).is_file():
+        raise ValueError(f"{eval_data} does not exist: check the path given as evaluation data")
     lexicon, roles, templates = load_inputs(data_dir)
+    corpus = _read_corpus(unlabeled, text_col, encoding, eval_data, log) if unlabeled else None
     log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
 
     params = {"class_prior": class_prior(roles), **params}
@@ -95,15 +97,16 @@ def train(
 
     model = RoleClassifier(lexicon=lexicon, **params).fit(texts, labels)
     self_training = None
-    if unlabeled:
-        from training.selftrain import read_unlabeled, self_train
+    if corpus:
+        from training.selftrain import self_train
 
-        corpus, corpus_info = read_unlabeled(unlabeled, text_col)
-        log(f"unlabelled corpus {unlabeled}: {len(corpus)} texts ({corpus_info['empty_skipped']} empty rows skipped)")
-        model, record = self_train(model, corpus, log=log)
-        self_training = {**corpus_info, "text_col": text_col, **record}
+        seeded = model
+        model, record = self_train(seeded, corpus[0], log=log)
+        self_training = {**corpus[1], "text_col": text_col, **record}
+    else:
+        _warn_if_current_was_self_trained(Path(models_dir), log)
     if eval_data:
-        metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, log)
+        metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, log, seeded if corpus else None)
     metadata = {
         "git_commit": git_commit(data_dir.resolve()),
         "hashes": {
@@ -126,7 +129,7 @@ def train(
     if self_training:
         from training.selftrain import CANDIDATES_FILE, lexicon_candidates
 
-        lines = [json.dumps(c) for c in lexicon_candidates(model)]
+        lines = [json.dumps(c) for c in lexicon_candidates(model, corpus[0])]
         (folder / CANDIDATES_FILE).write_text("".join(f"{line}\n" for line in lines))
         log(
             f"{len(lines)} lexicon candidates the corpus taught, for review: {folder / CANDIDATES_FILE} "
@@ -136,16 +139,65 @@ def train(
     return folder
 
 
-def _score_eval_data(model: RoleClassifier, path: str | Path, log: Callable[[str], None]) -> dict:
+def _read_corpus(path, text_col: str, encoding: str, eval_data, log: Callable[[str], None]):
+    from training.selftrain import read_unlabeled
+
+    texts, info = read_unlabeled(path, text_col, encoding)
+    if eval_data and (
+        Path(path).resolve() == Path(eval_data).resolve()
+        or info["sha256"] == hashlib.sha256(Path(eval_data).read_bytes()).hexdigest()
+    ):
+        raise ValueError(
+            f"{path} is the evaluation data: a model is never trained on what it is scored on, not even on "
+            "its text; give UNLABELED a corpus of other postings"
+        )
+    log(f"unlabelled corpus {path}: {len(texts)} texts ({info['empty_skipped']} empty rows skipped)")
+    if info["undecodable_rows"]:
+        log(
+            f"warning: {info['undecodable_rows']} row(s) of {path} hold bytes that are not {encoding}; they were "
+            "read with U+FFFD in their place. If the file has another encoding, pass it: ENCODING=latin-1"
+        )
+    return texts, info
+
+
+def _warn_if_current_was_self_trained(models_dir: Path, log: Callable[[str], None]) -> None:
+    # make serve and make eval retrain when data/ or the code changed; say what that drops.
+    try:
+        previous = json.loads((models_dir / "current" / METADATA_FILE).read_text()).get("self_training")
+    except (OSError, ValueError, AttributeError):
+        return
+    if previous:
+        log(
+            f"warning: the current model also learned from {previous['path']}; this one learns from the "
+            f"lexicon only. To keep both: make train UNLABELED={previous['path']} TEXT_COL={previous['text_col']}"
+        )
+
+
+def _score_eval_data(
+    model: RoleClassifier, path: str | Path, log: Callable[[str], None], seeded: RoleClassifier | None = None
+) -> dict:
+    """Figures on labelled data; with ``seeded``, also those of the model before self-training."""
     from training.evaluate import evaluate, read_labelled, summary_lines
 
-    report = evaluate(model, *read_labelled(path))
+    texts, labels = read_labelled(path)
+    report = evaluate(model, texts, labels)
     log(f"on {path} (evaluation only, never trained on):")
     for line in summary_lines(report):
         log(line)
-    return {
-        variant: {k: report[variant][k] for k in ("n", "accuracy", "macro_f1", "ece")} for variant in ("raw", "masked")
-    }
+    keep = ("n", "accuracy", "macro_f1", "ece")
+    out = {variant: {k: report[variant][k] for k in keep} for variant in ("raw", "masked")}
+    if seeded is not None:
+        before = evaluate(seeded, texts, labels)
+        out["seeded"] = {variant: {k: before[variant][k] for k in keep} for variant in ("raw", "masked")}
+        change = {v: (before[v]["macro_f1"], report[v]["macro_f1"]) for v in ("raw", "masked")}
+        log("self-training: " + ", ".join(f"{v} macro-F1 {a:.3f} -> {b:.3f}" for v, (a, b) in change.items()))
+        if any(b < a - 0.01 for a, b in change.values()):
+            log(
+                f"warning: the self-trained model reads {Path(path).name} worse than the seeded one. A corpus of "
+                "a few hundred real postings or more helps; short, formulaic or off-topic texts hurt. "
+                "To go back: make train FORCE=1 (without UNLABELED)"
+            )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", metavar="CSV", help="labelled CSV to score after training (never trained on)")
     parser.add_argument("--unlabeled", metavar="CSV", help="CSV of real, unlabelled texts to self-train on")
     parser.add_argument("--text-col", default="text", help="text column of --unlabeled (default: text)")
+    parser.add_argument("--encoding", default="utf-8", help="encoding of a CSV --unlabeled (default: utf-8)")
     parser.add_argument(
         "--set",
         action="append",
@@ -179,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             eval_data=args.eval,
             unlabeled=args.unlabeled,
             text_col=args.text_col,
+            encoding=args.encoding,
             **params,
         )
     except (OSError, ValueError) as err:

@@ -6,6 +6,7 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifier.lexicon import Lexicon
@@ -29,7 +30,7 @@ def write_corpus(path, texts, column="body"):
         writer.writerows({"id": i, column: t} for i, t in enumerate(texts))
 
 
-def made_up_corpus(samples, n_per_role=30, seed=0):
+def made_up_corpus(samples, n_per_role=60, seed=0):
     """Real-looking texts of each role: sentences of our samples, shuffled, each role with a word no lexicon has."""
     rng = random.Random(seed)
     marker = {"ml_engineer": "We build everything on Zorbflux.", "data_scientist": "Our reports live in Quillmetry."}
@@ -67,7 +68,8 @@ def test_train_with_unlabeled_corpus_records_what_it_used(tmp_path, samples):
 def test_self_training_writes_lexicon_candidates_a_person_can_paste(tmp_path, samples):
     """The words the corpus taught each role, and no word the lexicon has, are written as loadable lexicon lines."""
     corpus = tmp_path / "corpus.csv"
-    write_corpus(corpus, made_up_corpus(samples))
+    texts = made_up_corpus(samples)
+    write_corpus(corpus, texts)
     folder = train(DATA, tmp_path / "models", n_per_role=200, unlabeled=corpus, text_col="body", log=lambda _m: None)
     lexicon_dir = tmp_path / "lexicon"
     lexicon_dir.mkdir()
@@ -77,6 +79,8 @@ def test_self_training_writes_lexicon_candidates_a_person_can_paste(tmp_path, sa
     assert "zorbflux" in {e.pattern for e in candidates.for_label("ml_engineer")}
     assert "quillmetry" in {e.pattern for e in candidates.for_label("data_scientist")}
     assert not set(known) & {e.pattern for e in candidates.entries}
+    written = " ".join(texts).lower()
+    assert all(e.pattern in written for e in candidates.entries)  # the corpus's own wording, not lemmas
 
 
 def test_self_training_learns_words_the_lexicon_lacks(self_trained, samples):
@@ -124,10 +128,113 @@ def test_corpus_too_small_for_one_role_says_what_to_give(tmp_path, samples):
     corpus = tmp_path / "corpus.csv"
     write_corpus(corpus, [s["text"] for s in samples] * 2)
     with pytest.raises(
-        ValueError, match=r"of the 12 corpus texts, .* were labelled.*at least 10 of each.*larger corpus"
+        ValueError, match=r"of the 12 corpus texts, .* were labelled.*at least 50 of each.*larger corpus"
     ):
         train(DATA, tmp_path / "models", n_per_role=100, unlabeled=corpus, text_col="body", log=lambda _m: None)
     assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".parquet"])
+def test_gzip_and_parquet_corpora_are_read_like_csv(tmp_path, suffix):
+    """An unlabelled corpus in CSV.gz or Parquet gives the same texts and counts as the CSV."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = ["Deploy models.", "", "Run A/B tests."]
+    path = tmp_path / f"corpus{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.table({"id": [1, 2, 3], "body": rows}), path)
+    else:
+        write_corpus(tmp_path / "plain.csv", rows)
+        path.write_bytes(gzip.compress((tmp_path / "plain.csv").read_bytes()))
+    texts, info = read_unlabeled(path, "body")
+    assert texts == ["Deploy models.", "Run A/B tests."] and info["rows"] == 3 and info["empty_skipped"] == 1
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "is empty: give a CSV with a header row"),
+        (b"id,body\n", "has a header but no rows"),
+        (None, "is a folder"),
+    ],
+)
+def test_unusable_corpus_files_say_what_is_wrong(tmp_path, content, words):
+    """An empty corpus file, one with only a header, or a folder is refused with what to give instead."""
+    path = tmp_path / "corpus.csv"
+    path.mkdir() if content is None else path.write_bytes(content)
+    with pytest.raises(ValueError, match=words):
+        read_unlabeled(path, "body")
+
+
+def test_undecodable_corpus_rows_are_counted_and_another_encoding_read(tmp_path):
+    """Rows with bytes that are not UTF-8 are counted; read as latin-1 they come back whole."""
+    path = tmp_path / "corpus.csv"
+    path.write_bytes("id,body\n1,Café analytics\n2,Deploy models\n".encode("latin-1"))
+    texts, info = read_unlabeled(path, "body")
+    assert info["undecodable_rows"] == 1 and texts[0] == "Caf\ufffd analytics"
+    texts, info = read_unlabeled(path, "body", encoding="latin-1")
+    assert info["undecodable_rows"] == 0 and texts[0] == "Café analytics"
+
+
+def test_the_evaluation_file_is_never_the_corpus(tmp_path, samples):
+    """Self-training on the file the model is scored on is refused, also under another name."""
+    labelled = tmp_path / "eval.csv"
+    with open(labelled, "w", newline="") as f:
+        csv.writer(f).writerows([("text", "label"), *((s["text"], s["label"]) for s in samples)])
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(labelled.read_bytes())
+    for corpus in (labelled, copy):
+        with pytest.raises(ValueError, match="is the evaluation data"):
+            train(DATA, tmp_path / "models", n_per_role=50, unlabeled=corpus, eval_data=labelled, log=lambda _m: None)
+
+
+def test_retraining_without_the_corpus_warns_that_it_drops_it(tmp_path):
+    """Retraining over a self-trained current model says which corpus the new model no longer learns from."""
+    from training.train import _warn_if_current_was_self_trained
+
+    (tmp_path / "current").mkdir()
+    meta = {"self_training": {"path": "jobs.csv", "text_col": "body"}}
+    (tmp_path / "current" / METADATA_FILE).write_text(json.dumps(meta))
+    lines = []
+    _warn_if_current_was_self_trained(tmp_path, lines.append)
+    assert lines and "make train UNLABELED=jobs.csv TEXT_COL=body" in lines[0]
+    (tmp_path / "current" / METADATA_FILE).write_text(json.dumps({"self_training": None}))
+    _warn_if_current_was_self_trained(tmp_path, lines.append)
+    assert len(lines) == 1
+
+
+class _Fixed:
+    """A stand-in model: the sure answer of ``answers`` for a text it knows, else data_scientist."""
+
+    classes_ = np.array(["data_scientist", "ml_engineer"])
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def predict_proba(self, texts):
+        p = np.array([0.9 if self.answers.get(t) == "ml_engineer" else 0.1 for t in texts])
+        return np.column_stack([1 - p, p])
+
+
+def test_a_self_trained_model_that_scores_worse_is_flagged(tmp_path, samples):
+    """With evaluation data, training reports both models' figures and warns only when self-training hurt."""
+    from training.evaluate import mask_role_names
+    from training.train import _score_eval_data
+
+    labelled = tmp_path / "eval.csv"
+    with open(labelled, "w", newline="") as f:
+        csv.writer(f).writerows([("text", "label"), *((s["text"], s["label"]) for s in samples)])
+    right = _Fixed({t: s["label"] for s in samples for t in (s["text"], mask_role_names(s["text"]))})
+    wrong = _Fixed({})
+    for model, seeded, warned in ((right, wrong, False), (wrong, right, True)):
+        lines = []
+        result = _score_eval_data(model, labelled, lines.append, seeded=seeded)
+        assert set(result) == {"raw", "masked", "seeded"}
+        assert any(line.startswith("self-training: raw macro-F1") for line in lines)
+        assert any(line.startswith("warning: the self-trained model") for line in lines) == warned
 
 
 def test_missing_text_column_names_the_columns(tmp_path):
@@ -168,11 +275,11 @@ def test_halves_scores_seeded_and_self_trained_models_on_the_other_half(tmp_path
     from training.halves import halves, main
 
     labelled = tmp_path / "labelled.csv"
-    texts = made_up_corpus(samples, n_per_role=30)
+    texts = made_up_corpus(samples, n_per_role=150)
     with open(labelled, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["text", "label"])
-        writer.writerows((t, "ml_engineer" if k < 30 else "data_scientist") for k, t in enumerate(texts))
+        writer.writerows((t, "ml_engineer" if k < 150 else "data_scientist") for k, t in enumerate(texts))
     lines = []
     means = halves(labelled, DATA, n_per_role=200, log=lines.append)
     assert [line.split(":")[0] for line in lines] == ["half 1"] * 2 + ["half 2"] * 2

@@ -26,6 +26,7 @@ def test_reads_entries_and_roles(tmp_path):
         ('{"label": "ml_engineer", "pattern": "x", "weight": -1}', "'weight'"),
         ('{"label": "ml_engineer", "pattern": "x", "kind": "vibe"}', "'kind'"),
         ('{"label": "shared", "pattern": "python", "weight": 1}', "weight must be 0"),
+        ('{"label": "ml_engineer", "pattern": "x", "wieght": 3}', "unknown key(s) ['wieght']"),
     ],
 )
 def test_bad_line_names_file_and_line(tmp_path, line, words):
@@ -64,3 +65,10 @@ def test_a_phrase_twice_for_one_role_is_refused_naming_both_lines(tmp_path):
     with pytest.raises(LexiconError) as err:
         Lexicon.from_dir(tmp_path)
     assert "c.jsonl:2" in str(err.value) and "a.jsonl:1" in str(err.value)
+
+
+def test_a_pasted_candidate_line_loads_with_its_notes(tmp_path):
+    """A line copied from lexicon_candidates.jsonl, score and texts included, is a valid lexicon line."""
+    line = {"label": "ml_engineer", "pattern": "tensorflow and keras", "weight": 1.0, "kind": "skill", "score": 2.1}
+    write(tmp_path, "ml.jsonl", [{**line, "texts": 36}])
+    assert [e.pattern for e in Lexicon.from_dir(tmp_path).entries] == ["tensorflow and keras"]
