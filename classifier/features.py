@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -282,42 +283,72 @@ def make_vectorizer(
     )
 
 
-def transform(vectorizer: TfidfVectorizer, texts: Iterable[str], *more: TfidfVectorizer) -> sp.csr_matrix:
+def transform(vectorizer: TfidfVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
     """What ``vectorizer.transform(texts)`` returns, without its per-call input checks.
 
     Those checks cost as much as the features of a one-page posting, and the service
     classifies one posting at a time. Only the configuration ``make_vectorizer`` builds
-    is supported (sublinear TF, IDF, L2 rows). Each vectorizer in ``more`` must share the
-    first one's analyzer; it adds its own block of columns, normalised on its own, and
-    each text is analysed once for all of them.
+    is supported (sublinear TF, IDF, L2 rows).
     """
-    analyse = vectorizer.build_analyzer()
-    if not more:
-        return _tfidf(vectorizer, (analyse(text) for text in texts))
-    grams = [analyse(text) for text in texts]
-    return sp.hstack([_tfidf(v, grams) for v in (vectorizer, *more)], format="csr")
+    return _tfidf(vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, vectorizer.dtype, texts)
 
 
-def _tfidf(vectorizer: TfidfVectorizer, gram_lists: Iterable[list[str]]) -> sp.csr_matrix:
-    vocabulary = vectorizer.vocabulary_
+class FeatureBlocks:
+    """Several vectorizers sharing one analyzer, as one transform: their columns side by side,
+    each block normalised on its own, each text analysed and each n-gram looked up once.
+
+    The same numbers as ``scipy.sparse.hstack`` of each one's ``transform``, at the cost of one.
+    """
+
+    def __init__(self, vectorizers: Sequence[TfidfVectorizer]):
+        self.analyse = vectorizers[0].build_analyzer()
+        self.dtype = vectorizers[0].dtype
+        offsets = np.cumsum([0, *(len(v.vocabulary_) for v in vectorizers)])
+        self.vocabulary: dict[str, tuple[int, ...]] = {}
+        for v, offset in zip(vectorizers, offsets):
+            for gram, j in v.vocabulary_.items():
+                self.vocabulary[gram] = (*self.vocabulary.get(gram, ()), int(offset + j))
+        self.idf = np.concatenate([v.idf_ for v in vectorizers])
+        self.block = np.repeat(np.arange(len(vectorizers)), np.diff(offsets))
+        self.n_blocks = len(vectorizers)
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """The feature rows of ``texts``, every block's columns in order."""
+        return _tfidf(self.analyse, self.vocabulary, self.idf, self.dtype, texts, self.block, self.n_blocks)
+
+
+def _tfidf(analyse, vocabulary, idf, dtype, texts, block=None, n_blocks=1) -> sp.csr_matrix:
+    # One block: vocabulary maps an n-gram to its column; several: to a tuple of columns.
     indptr, indices, counts = [0], [], []
-    for grams in gram_lists:
-        row: dict[int, int] = {}
-        for gram in grams:
-            j = vocabulary.get(gram)
-            if j is not None:
-                row[j] = row.get(j, 0) + 1
-        indices.extend(row)
-        counts.extend(row.values())
+    get = vocabulary.get
+    for text in texts:
+        if block is None:
+            # Few n-grams of a text are in one lexicon-sized block: count only those.
+            row: dict[int, int] = {}
+            for gram in analyse(text):
+                j = get(gram)
+                if j is not None:
+                    row[j] = row.get(j, 0) + 1
+            indices.extend(row)
+            counts.extend(row.values())
+        else:
+            # Most are in a corpus block: count every n-gram once, in C, then look each up once.
+            for gram, count in Counter(analyse(text)).items():
+                j = get(gram)
+                if j is not None:
+                    indices.extend(j)
+                    counts.extend([count] * len(j))
         indptr.append(len(indices))
-    data = np.log(np.asarray(counts, dtype=np.float64)) + 1.0
-    data *= vectorizer.idf_[np.asarray(indices, dtype=np.int64)]
+    columns = np.asarray(indices, dtype=np.int64)
+    data = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * idf[columns]
     rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    norms = np.sqrt(np.bincount(rows, weights=data**2, minlength=len(indptr) - 1))
-    data /= norms[rows]
+    # Each row of each block to unit length.
+    groups = rows if block is None else rows * n_blocks + block[columns]
+    norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
+    data /= norms[groups]
     matrix = sp.csr_matrix(
-        (data.astype(vectorizer.dtype), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-        shape=(len(indptr) - 1, len(vocabulary)),
+        (data.astype(dtype), columns.astype(np.int32), np.asarray(indptr, dtype=np.int32)),
+        shape=(len(indptr) - 1, len(idf)),
     )
     matrix.sort_indices()
     return matrix

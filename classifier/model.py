@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.explain import Evidence, EvidenceFinder
-from classifier.features import make_vectorizer, phrase_token, transform
+from classifier.features import FeatureBlocks, make_vectorizer, phrase_token, transform
 from classifier.lexicon import Lexicon
 from classifier.text import detect_kind
 
@@ -196,6 +196,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
     def _blend(self) -> None:
         # One coefficient vector over [lexicon block, corpus block]: predictions, contributions
         # and batch explanations all read the same numbers.
+        self.__dict__.pop("_blocks", None)
         seeded = self.clf_.coef_[0] / self.temperature
         names = self.vectorizer_.get_feature_names_out()
         if self.corpus_ is None:
@@ -219,7 +220,10 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.corpus_ is None:
             return transform(self.vectorizer_, X)
-        return transform(self.vectorizer_, X, self.corpus_["vectorizer"])
+        blocks = self.__dict__.get("_blocks")
+        if blocks is None:
+            blocks = self._blocks = FeatureBlocks([self.vectorizer_, self.corpus_["vectorizer"]])
+        return blocks.transform(X)
 
     def _prior_shift(self) -> float:
         # Fitting weighs both roles equally, so the fitted log-odds are a likelihood
@@ -322,9 +326,10 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return finder
 
     def __getstate__(self):
-        # The evidence index is rebuilt from the lexicon after loading, never pickled.
+        # The evidence index and the joint feature index are rebuilt after loading, never pickled.
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
+        state.pop("_blocks", None)
         return state
 
 

@@ -53,10 +53,10 @@ def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
     import numpy as np
     import scipy.sparse as sp
 
-    from classifier.features import make_vectorizer, transform
+    from classifier.features import FeatureBlocks, make_vectorizer
 
-    texts = ["Deploy models to production.", "", "Run A/B tests and present insights in Tableau."]
+    texts = ["Deploy models to production.", "", "Run A/B tests and present insights in Tableau.", "zzz"]
     second = make_vectorizer((1, 2), 1, model.vectorizer_.analyzer.phrases).fit(texts + ["deploy tests"])
-    both = transform(model.vectorizer_, texts, second)
+    both = FeatureBlocks([model.vectorizer_, second]).transform(texts)
     apart = sp.hstack([model.vectorizer_.transform(texts), second.transform(texts)]).toarray()
     assert both.shape == apart.shape and np.abs(both.toarray() - apart).max() < 1e-6
