@@ -94,8 +94,9 @@ class Lexicon:
 
 
 _KEYS = frozenset({"label", "pattern", "weight", "kind"})
-# Lines copied from a model's lexicon_candidates.jsonl carry these too; they are notes, not settings.
-_CANDIDATE_KEYS = frozenset({"score", "texts"})
+# Notes, not settings: lines copied from a model's lexicon_candidates.jsonl carry score and
+# texts; spaCy's pattern files, which these lines resemble, allow an id.
+_CANDIDATE_KEYS = frozenset({"score", "texts", "id"})
 
 
 def _parse_line(line: str, where: str) -> LexiconEntry:

@@ -337,11 +337,13 @@ def _platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
     """Scale and shift that calibrate ``scores`` (Platt), both roles weighed equally.
 
     The targets are Platt's (n + 1) / (n + 2) and 1 / (n + 2) rather than 1 and 0: a small
-    corpus that the folds separate cleanly would otherwise get an unbounded scale.
+    corpus that the folds separate cleanly would otherwise get an unbounded scale. With the
+    roles weighed equally, n is half the texts for both, so that the smoothing adds no prior.
     """
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    target = np.where(positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    balance = np.where(positive, len(scores) / (2 * n_pos), len(scores) / (2 * n_neg))
+    half = len(scores) / 2
+    target = np.where(positive, (half + 1) / (half + 2), 1 / (half + 2))
+    balance = np.where(positive, half / n_pos, half / n_neg)
     # Soft targets as two weighted copies of each score, one per outcome.
     platt = LogisticRegression(C=1e4).fit(
         np.concatenate([scores, scores])[:, None],

@@ -8,6 +8,7 @@ that pickled it. Anything else is refused with a message that says what to do.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -65,7 +66,12 @@ def save_model(model: Any, models_dir: str | Path, metadata: dict[str, Any] | No
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
         sha = file_sha256(tmp / MODEL_FILE)
         created = datetime.now(UTC)
-        version = f"{created:%Y%m%d-%H%M%S}-{sha[:8]}"
+        version = base = f"{created:%Y%m%d-%H%M%S}-{sha[:8]}"
+        # The same model trained twice within a second: keep both folders.
+        for k in itertools.count(2):
+            if not (models_dir / version).exists():
+                break
+            version = f"{base}-{k}"
         meta = {
             "format": FORMAT,
             "model_version": version,

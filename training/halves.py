@@ -39,12 +39,12 @@ def halves(
         raise ValueError(f"{path} does not exist: set DATA=path/to/labelled.csv")
     texts, labels = read_labelled(path, text_col, label_col)
     lexicon, roles, templates = load_inputs(Path(data_dir))
+    unknown = sorted(set(labels) - set(roles))
+    if unknown:
+        raise ValueError(f"{path}: labels {unknown} are not roles; LABEL_COL must hold {' or '.join(sorted(roles))}")
     examples = generate_examples(roles, lexicon, templates, n_per_role=n_per_role, seed=seed)
     seeded = RoleClassifier(lexicon=lexicon, class_prior=class_prior(roles))
     seeded.fit([e.text for e in examples], [e.label for e in examples])
-    unknown = sorted(set(labels) - set(map(str, seeded.classes_)))
-    if unknown:
-        raise ValueError(f"{path}: labels {unknown} are not roles; LABEL_COL must hold data_scientist or ml_engineer")
     order = list(range(len(texts)))
     random.Random(split_seed).shuffle(order)
     parts = [sorted(order[: len(order) // 2]), sorted(order[len(order) // 2 :])]

@@ -11,6 +11,7 @@ corpus labels come from, and the corpus block learns which duties and skills go 
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
 import gzip
@@ -36,9 +37,13 @@ def read_unlabeled(
         raise ValueError(f"{path} is a folder: give UNLABELED one .csv, .csv.gz or .parquet file")
     if not path.is_file():
         raise ValueError(f"{path} does not exist: check the path given as UNLABELED")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}: give one Python knows, such as utf-8 or latin-1") from None
     name = path.name.lower()
     if name.endswith(".parquet"):
-        rows, columns, undecodable = _parquet_column(path, text_col)
+        rows, columns, undecodable = _parquet_column(path, text_col, encoding)
     elif name.endswith((".csv", ".csv.gz")):
         rows, columns, undecodable = _csv_column(path, text_col, encoding)
     else:
@@ -54,6 +59,7 @@ def read_unlabeled(
         "rows": len(rows),
         "empty_skipped": len(rows) - len(texts),
         "undecodable_rows": undecodable,
+        "encoding": encoding,
     }
     return texts, info
 
@@ -71,6 +77,8 @@ def _csv_column(path: Path, text_col: str, encoding: str) -> tuple[list[str] | N
         with opener(path, "rt", newline="", encoding=encoding, errors="replace") as f:
             rows, columns = _column(csv.DictReader(f), path, text_col)
         return rows, columns, sum("\ufffd" in t for t in rows or [])
+    except gzip.BadGzipFile:
+        raise ValueError(f"{path} is not gzip-compressed: name it .csv if it is plain text") from None
 
 
 def _column(reader: csv.DictReader, path: Path, text_col: str) -> tuple[list[str] | None, list[str]]:
@@ -81,17 +89,24 @@ def _column(reader: csv.DictReader, path: Path, text_col: str) -> tuple[list[str
     return [(r.get(text_col) or "") for r in reader], list(reader.fieldnames)
 
 
-def _parquet_column(path: Path, text_col: str) -> tuple[list[str] | None, list[str], int]:
+def _parquet_column(path: Path, text_col: str, encoding: str) -> tuple[list[str] | None, list[str], int]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        columns = pq.read_schema(path).names
+        schema = pq.read_schema(path)
     except Exception as err:  # pyarrow raises several kinds for a file that is not Parquet
         raise ValueError(f"{path} is not a readable Parquet file ({err})") from None
-    if text_col not in columns:
-        return None, columns, 0
+    if text_col not in schema.names:
+        return None, schema.names, 0
+    kind = schema.field(text_col).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)):
+        raise ValueError(f"{path}: column {text_col!r} holds {kind}, not text: set TEXT_COL to the text column")
     values = pq.read_table(path, columns=[text_col]).column(0).to_pylist()
-    return [v if isinstance(v, str) else "" if v is None else str(v) for v in values], columns, 0
+    if pa.types.is_binary(kind):
+        values = [None if v is None else v.decode(encoding, errors="replace") for v in values]
+    rows = ["" if v is None else v for v in values]
+    return rows, schema.names, sum("\ufffd" in t for t in rows) if pa.types.is_binary(kind) else 0
 
 
 def self_train(
@@ -177,20 +192,24 @@ def lexicon_candidates(model: RoleClassifier, corpus: Sequence[str], per_role: i
     n = sum(block["kept"].values())
     texts = np.rint((1 + n) / np.exp(vectorizer.idf_ - 1) - 1).astype(int)
     known = model.vectorizer_.vocabulary_
-    # Leave out what the lexicon has, role names, and stray letters ("ll" of "we'll").
-    usable = np.array([g not in known and "role_" not in g and "peer_" not in g and len(g) > 2 for g in names])
+    # Leave out what the lexicon has, role names, and pieces of contractions ("ll" of "we'll").
+    usable = np.array(
+        [g not in known and "role_" not in g and "peer_" not in g and not _FRAGMENT.fullmatch(g) for g in names]
+    )
     ranked = {}
     for sign, label in ((-1, model.classes_[0]), (1, model.classes_[1])):
         scores = sign * block["coef"]
         ranked[str(label)] = [(j, float(scores[j])) for j in np.argsort(-scores) if usable[j] and scores[j] > 0]
-    wording = _wordings({str(names[j]) for r in ranked.values() for j, _ in r[: 3 * per_role]}, corpus)
+    wording = _wordings(
+        {str(names[j]) for r in ranked.values() for j, _ in r[: 3 * per_role]}, corpus, vectorizer.build_analyzer()
+    )
     out = []
     for label, order in ranked.items():
-        found = [(j, score) for j, score in order[: 3 * per_role] if wording.get(str(names[j]))][:per_role]
+        found = [(j, score) for j, score in order[: 3 * per_role] if str(names[j]) in wording][:per_role]
         out += [
             {
                 "label": label,
-                "pattern": wording[str(names[j])].most_common(1)[0][0],
+                "pattern": wording[str(names[j])],
                 "weight": 1.0,
                 "kind": "skill",
                 "score": round(score, 3),
@@ -202,19 +221,32 @@ def lexicon_candidates(model: RoleClassifier, corpus: Sequence[str], per_role: i
 
 
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}|•\n]")
+_FRAGMENT = re.compile(r"[a-z]|ll|ve|re")
 
 
-def _wordings(grams: set[str], corpus: Sequence[str]) -> dict[str, Counter]:
-    """How the corpus wrote each of ``grams`` (lemma unigrams and bigrams), with counts."""
-    out: dict[str, Counter] = {}
+def _wordings(grams: set[str], corpus: Sequence[str], analyse: Callable[[str], list[str]]) -> dict[str, str]:
+    """The corpus's most used wording of each of ``grams`` (lemma unigrams and bigrams) that the
+    model's analyzer turns back into that n-gram; grams without one are left out."""
+    seen: dict[str, Counter] = {}
     for text in corpus:
         low, words = lemma_spans(text)
         for i, (start, end, lemma) in enumerate(words):
             if lemma in grams:
-                out.setdefault(lemma, Counter())[low[start:end]] += 1
+                seen.setdefault(lemma, Counter())[low[start:end]] += 1
             if i + 1 < len(words):
                 next_start, next_end, next_lemma = words[i + 1]
                 pair = f"{lemma} {next_lemma}"
                 if pair in grams and not _CLAUSE_BREAK.search(low, end, next_start):
-                    out.setdefault(pair, Counter())[low[start:next_end]] += 1
+                    seen.setdefault(pair, Counter())[low[start:next_end]] += 1
+    out = {}
+    for gram, counts in seen.items():
+        # Role names are joined into one token by the analyzer, not by lemma_spans: "ml engineering"
+        # and "ML engineer" share the lemma pair, but only the first reads back as it.
+        wording = next((w for w, _ in counts.most_common() if _reads_back(analyse(w), gram)), None)
+        if wording is not None:
+            out[gram] = wording
     return out
+
+
+def _reads_back(grams: list[str], gram: str) -> bool:
+    return gram in grams and not any(t.startswith(("role_", "peer_")) for g in grams for t in g.split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -143,15 +144,9 @@ def _read_corpus(path, text_col: str, encoding: str, eval_data, log: Callable[[s
     from training.selftrain import read_unlabeled
 
     texts, info = read_unlabeled(path, text_col, encoding)
-    if eval_data and (
-        Path(path).resolve() == Path(eval_data).resolve()
-        or info["sha256"] == hashlib.sha256(Path(eval_data).read_bytes()).hexdigest()
-    ):
-        raise ValueError(
-            f"{path} is the evaluation data: a model is never trained on what it is scored on, not even on "
-            "its text; give UNLABELED a corpus of other postings"
-        )
     log(f"unlabelled corpus {path}: {len(texts)} texts ({info['empty_skipped']} empty rows skipped)")
+    if eval_data:
+        _check_apart(texts, path, eval_data, log)
     if info["undecodable_rows"]:
         log(
             f"warning: {info['undecodable_rows']} row(s) of {path} hold bytes that are not {encoding}; they were "
@@ -160,16 +155,44 @@ def _read_corpus(path, text_col: str, encoding: str, eval_data, log: Callable[[s
     return texts, info
 
 
+def _check_apart(corpus: list[str], path, eval_data, log: Callable[[str], None]) -> None:
+    """Refuse a corpus that is mostly the evaluation data (in any file format); warn at any overlap."""
+    from training.evaluate import read_labelled
+
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    try:
+        scored = {key(t) for t in read_labelled(eval_data)[0]}
+    except ValueError:
+        return  # scoring it will say what is wrong with the file
+    shared = sum(key(t) in scored for t in corpus)
+    if corpus and shared >= 0.1 * len(corpus):
+        raise ValueError(
+            f"{shared} of the {len(corpus)} texts of {path} are texts of the evaluation data {eval_data}: a model "
+            "is never trained on what it is scored on, not even on its text; give UNLABELED other postings"
+        )
+    if shared:
+        log(
+            f"warning: {shared} texts of {path} are also in {eval_data}; its figures will flatter this model. "
+            "Leave them out of one of the two files"
+        )
+
+
 def _warn_if_current_was_self_trained(models_dir: Path, log: Callable[[str], None]) -> None:
     # make serve and make eval retrain when data/ or the code changed; say what that drops.
     try:
         previous = json.loads((models_dir / "current" / METADATA_FILE).read_text()).get("self_training")
-    except (OSError, ValueError, AttributeError):
+        corpus = previous and previous["path"]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return
-    if previous:
+    if corpus:
+        keep = f"make train UNLABELED={shlex.quote(corpus)} TEXT_COL={shlex.quote(previous.get('text_col', 'text'))}"
+        if previous.get("encoding", "utf-8") != "utf-8":
+            keep += f" ENCODING={shlex.quote(previous['encoding'])}"
         log(
-            f"warning: the current model also learned from {previous['path']}; this one learns from the "
-            f"lexicon only. To keep both: make train UNLABELED={previous['path']} TEXT_COL={previous['text_col']}"
+            f"warning: the current model also learned from {corpus}; this one learns from the lexicon only. "
+            f"To keep both: {keep}"
         )
 
 

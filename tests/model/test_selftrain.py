@@ -1,6 +1,7 @@
 """Self-training on an unlabelled corpus."""
 
 import csv
+import gzip
 import json
 import random
 import re
@@ -180,30 +181,59 @@ def test_undecodable_corpus_rows_are_counted_and_another_encoding_read(tmp_path)
 
 
 def test_the_evaluation_file_is_never_the_corpus(tmp_path, samples):
-    """Self-training on the file the model is scored on is refused, also under another name."""
+    """Self-training on the texts the model is scored on is refused, also from a copy in another format."""
     labelled = tmp_path / "eval.csv"
     with open(labelled, "w", newline="") as f:
         csv.writer(f).writerows([("text", "label"), *((s["text"], s["label"]) for s in samples)])
-    copy = tmp_path / "copy.csv"
-    copy.write_bytes(labelled.read_bytes())
+    copy = tmp_path / "copy.csv.gz"
+    copy.write_bytes(gzip.compress(labelled.read_bytes()))
     for corpus in (labelled, copy):
-        with pytest.raises(ValueError, match="is the evaluation data"):
+        with pytest.raises(ValueError, match="are texts of the evaluation data"):
             train(DATA, tmp_path / "models", n_per_role=50, unlabeled=corpus, eval_data=labelled, log=lambda _m: None)
 
 
 def test_retraining_without_the_corpus_warns_that_it_drops_it(tmp_path):
-    """Retraining over a self-trained current model says which corpus the new model no longer learns from."""
-    from training.train import _warn_if_current_was_self_trained
-
-    (tmp_path / "current").mkdir()
-    meta = {"self_training": {"path": "jobs.csv", "text_col": "body"}}
-    (tmp_path / "current" / METADATA_FILE).write_text(json.dumps(meta))
+    """Retraining over a self-trained current model names the corpus it drops and the command that keeps it."""
+    models = tmp_path / "models"
+    (models / "earlier").mkdir(parents=True)
+    meta = {"self_training": {"path": "my jobs.csv", "text_col": "body", "encoding": "latin-1"}}
+    (models / "earlier" / METADATA_FILE).write_text(json.dumps(meta))
+    (models / "current").symlink_to("earlier")
     lines = []
-    _warn_if_current_was_self_trained(tmp_path, lines.append)
-    assert lines and "make train UNLABELED=jobs.csv TEXT_COL=body" in lines[0]
-    (tmp_path / "current" / METADATA_FILE).write_text(json.dumps({"self_training": None}))
-    _warn_if_current_was_self_trained(tmp_path, lines.append)
-    assert len(lines) == 1
+    train(DATA, models, n_per_role=50, log=lines.append)
+    assert any("make train UNLABELED='my jobs.csv' TEXT_COL=body ENCODING=latin-1" in line for line in lines)
+    lines.clear()
+    train(DATA, models, n_per_role=50, log=lines.append)
+    assert not any(line.startswith("warning") for line in lines)
+
+
+def test_candidate_wordings_read_back_as_their_ngram_not_a_role_name(model):
+    """A candidate's wording is one the analyzer turns into that n-gram, never a role name sharing its lemmas."""
+    from training.selftrain import _wordings
+
+    corpus = ["ML engineer wanted.", "Our ML engineer ships.", "A strong ML engineering culture."]
+    wordings = _wordings({"ml engineer", "culture"}, corpus, model.vectorizer_.build_analyzer())
+    assert wordings == {"ml engineer": "ml engineering", "culture": "culture"}
+
+
+def test_corpus_file_problems_say_what_to_do(tmp_path):
+    """A bad encoding name, a .gz that is not gzip and a non-text Parquet column each get a message."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = tmp_path / "corpus.csv"
+    write_corpus(plain, ["Deploy models."])
+    with pytest.raises(ValueError, match="unknown encoding 'latin-2x'"):
+        read_unlabeled(plain, "body", encoding="latin-2x")
+    fake = tmp_path / "corpus.csv.gz"
+    fake.write_bytes(plain.read_bytes())
+    with pytest.raises(ValueError, match="not gzip-compressed"):
+        read_unlabeled(fake, "body")
+    table = tmp_path / "corpus.parquet"
+    pq.write_table(pa.table({"body": [b"Caf\xe9 analytics", None], "n": [1, 2]}), table)
+    assert read_unlabeled(table, "body", encoding="latin-1")[0] == ["Café analytics"]
+    with pytest.raises(ValueError, match="column 'n' holds int64, not text"):
+        read_unlabeled(table, "n")
 
 
 class _Fixed:

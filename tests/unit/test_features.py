@@ -55,7 +55,13 @@ def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
 
     from classifier.features import FeatureBlocks, make_vectorizer
 
-    texts = ["Deploy models to production.", "", "Run A/B tests and present insights in Tableau.", "zzz"]
+    texts = [
+        "Deploy models to production.",
+        "",
+        "Run A/B tests and present insights in Tableau.",
+        "zzz",
+        "Deploy deploy deploy models, tests, tests.",
+    ]
     second = make_vectorizer((1, 2), 1, model.vectorizer_.analyzer.phrases).fit(texts + ["deploy tests"])
     both = FeatureBlocks([model.vectorizer_, second]).transform(texts)
     apart = sp.hstack([model.vectorizer_.transform(texts), second.transform(texts)]).toarray()

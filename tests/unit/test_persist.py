@@ -89,3 +89,11 @@ def test_model_of_an_older_format_says_to_retrain(models_dir, tmp_path):
     (folder / METADATA_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelLoadError, match=r"format rolelens-model/1; this RoleLens reads rolelens-model/2.*train"):
         load_model(folder)
+
+
+def test_the_same_model_saved_twice_in_a_second_gets_two_folders(model, tmp_path):
+    """Saving the same model twice at once keeps both folders, each with its own version, the last current."""
+    first, second = save_model(model, tmp_path), save_model(model, tmp_path)
+    assert first != second and first.exists() and second.exists()
+    assert json.loads((second / METADATA_FILE).read_text())["model_version"] == second.name
+    assert (tmp_path / "current").resolve() == second.resolve()
