@@ -76,7 +76,11 @@ def train(
     if eval_data and not Path(eval_data).is_file():
         raise ValueError(f"{eval_data} does not exist: check the path given as evaluation data")
     lexicon, roles, templates = load_inputs(data_dir)
-    corpus = _read_corpus(unlabeled, text_col, encoding, eval_data, log) if unlabeled else None
+    # Read once, before the work: both the corpus check and the scoring need it.
+    scored = _read_eval(eval_data) if eval_data else None
+    corpus, corpus_info = _read_corpus(unlabeled, text_col, encoding, log) if unlabeled else (None, None)
+    if corpus is not None and scored is not None:
+        _check_apart(corpus, unlabeled, scored[0], eval_data, log)
     log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
 
     params = {"class_prior": class_prior(roles), **params}
@@ -98,16 +102,16 @@ def train(
 
     model = RoleClassifier(lexicon=lexicon, **params).fit(texts, labels)
     self_training = None
-    if corpus:
+    seeded = None
+    if corpus is not None:
         from training.selftrain import self_train
 
-        seeded = model
-        model, record = self_train(seeded, corpus[0], log=log)
-        self_training = {**corpus[1], "text_col": text_col, **record}
+        seeded, (model, record) = model, self_train(model, corpus, log=log)
+        self_training = {**corpus_info, "text_col": text_col, **record}
     else:
         _warn_if_current_was_self_trained(Path(models_dir), log)
-    if eval_data:
-        metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, log, seeded if corpus else None)
+    if scored is not None:
+        metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, *scored, log, seeded)
     metadata = {
         "git_commit": git_commit(data_dir.resolve()),
         "hashes": {
@@ -130,7 +134,7 @@ def train(
     if self_training:
         from training.selftrain import CANDIDATES_FILE, lexicon_candidates
 
-        lines = [json.dumps(c) for c in lexicon_candidates(model, corpus[0])]
+        lines = [json.dumps(c) for c in lexicon_candidates(model, corpus)]
         (folder / CANDIDATES_FILE).write_text("".join(f"{line}\n" for line in lines))
         log(
             f"{len(lines)} lexicon candidates the corpus taught, for review: {folder / CANDIDATES_FILE} "
@@ -140,13 +144,17 @@ def train(
     return folder
 
 
-def _read_corpus(path, text_col: str, encoding: str, eval_data, log: Callable[[str], None]):
+def _read_eval(path) -> tuple[list[str], list[str]]:
+    from training.evaluate import read_labelled
+
+    return read_labelled(path)
+
+
+def _read_corpus(path, text_col: str, encoding: str, log: Callable[[str], None]):
     from training.selftrain import read_unlabeled
 
     texts, info = read_unlabeled(path, text_col, encoding)
     log(f"unlabelled corpus {path}: {len(texts)} texts ({info['empty_skipped']} empty rows skipped)")
-    if eval_data:
-        _check_apart(texts, path, eval_data, log)
     if info["undecodable_rows"]:
         log(
             f"warning: {info['undecodable_rows']} row(s) of {path} hold bytes that are not {encoding}; they were "
@@ -155,17 +163,13 @@ def _read_corpus(path, text_col: str, encoding: str, eval_data, log: Callable[[s
     return texts, info
 
 
-def _check_apart(corpus: list[str], path, eval_data, log: Callable[[str], None]) -> None:
+def _check_apart(corpus: list[str], path, eval_texts: list[str], eval_data, log: Callable[[str], None]) -> None:
     """Refuse a corpus that is mostly the evaluation data (in any file format); warn at any overlap."""
-    from training.evaluate import read_labelled
 
     def key(text: str) -> str:
         return " ".join(text.lower().split())
 
-    try:
-        scored = {key(t) for t in read_labelled(eval_data)[0]}
-    except ValueError:
-        return  # scoring it will say what is wrong with the file
+    scored = {key(t) for t in eval_texts}
     shared = sum(key(t) in scored for t in corpus)
     if corpus and shared >= 0.1 * len(corpus):
         raise ValueError(
@@ -197,21 +201,27 @@ def _warn_if_current_was_self_trained(models_dir: Path, log: Callable[[str], Non
 
 
 def _score_eval_data(
-    model: RoleClassifier, path: str | Path, log: Callable[[str], None], seeded: RoleClassifier | None = None
+    model: RoleClassifier,
+    path: str | Path,
+    texts: list[str],
+    labels: list[str],
+    log: Callable[[str], None],
+    seeded: RoleClassifier | None = None,
 ) -> dict:
-    """Figures on labelled data; with ``seeded``, also those of the model before self-training."""
-    from training.evaluate import evaluate, read_labelled, summary_lines
+    """Figures on the labelled ``texts`` of ``path``; with ``seeded``, also those of the model before self-training."""
+    from training.evaluate import evaluate, summary_lines
 
-    texts, labels = read_labelled(path)
+    def figures(report: dict) -> dict:
+        return {v: {k: report[v][k] for k in ("n", "accuracy", "macro_f1", "ece")} for v in ("raw", "masked")}
+
     report = evaluate(model, texts, labels)
     log(f"on {path} (evaluation only, never trained on):")
     for line in summary_lines(report):
         log(line)
-    keep = ("n", "accuracy", "macro_f1", "ece")
-    out = {variant: {k: report[variant][k] for k in keep} for variant in ("raw", "masked")}
+    out = figures(report)
     if seeded is not None:
         before = evaluate(seeded, texts, labels)
-        out["seeded"] = {variant: {k: before[variant][k] for k in keep} for variant in ("raw", "masked")}
+        out["seeded"] = figures(before)
         change = {v: (before[v]["macro_f1"], report[v]["macro_f1"]) for v in ("raw", "masked")}
         log("self-training: " + ", ".join(f"{v} macro-F1 {a:.3f} -> {b:.3f}" for v, (a, b) in change.items()))
         if any(b < a - 0.01 for a, b in change.values()):

@@ -251,7 +251,7 @@ class _Fixed:
 
 def test_a_self_trained_model_that_scores_worse_is_flagged(tmp_path, samples):
     """With evaluation data, training reports both models' figures and warns only when self-training hurt."""
-    from training.evaluate import mask_role_names
+    from training.evaluate import mask_role_names, read_labelled
     from training.train import _score_eval_data
 
     labelled = tmp_path / "eval.csv"
@@ -261,7 +261,7 @@ def test_a_self_trained_model_that_scores_worse_is_flagged(tmp_path, samples):
     wrong = _Fixed({})
     for model, seeded, warned in ((right, wrong, False), (wrong, right, True)):
         lines = []
-        result = _score_eval_data(model, labelled, lines.append, seeded=seeded)
+        result = _score_eval_data(model, labelled, *read_labelled(labelled), lines.append, seeded=seeded)
         assert set(result) == {"raw", "masked", "seeded"}
         assert any(line.startswith("self-training: raw macro-F1") for line in lines)
         assert any(line.startswith("warning: the self-trained model") for line in lines) == warned
