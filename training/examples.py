@@ -14,6 +14,7 @@ import itertools
 import math
 import random
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +96,11 @@ class _Writer:
         # e**w times as likely in a text of its own role as in one of the other role.
         pool = [e for r in (role, other) for e in lexicon.for_label(r.label) if e.kind != "role_name"]
         self.pool = [e.pattern for e in pool]
-        self.own = [math.exp(e.weight) if e.label == role.label else 1.0 for e in pool]
+        # Each role's phrases share one unit of mass, however many it has: summed instead,
+        # the role with the longer lexicon would dilute its own phrases and make the other
+        # role's look rarer in its texts than their weights say, tilting both ways at once.
+        size = Counter(e.label for e in pool)
+        self.own = [(math.exp(e.weight) if e.label == role.label else 1.0) / size[e.label] for e in pool]
         self.foreign = [e.label != role.label for e in pool]
         self.shared = [e.pattern for e in lexicon.for_label(SHARED)] or ["data"]
 

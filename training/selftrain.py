@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.features import lemma_spans
+from classifier.features import TOKEN, find_roles, lemma_spans, role_index
 from classifier.model import RoleClassifier
 
 
@@ -107,6 +107,48 @@ def _parquet_column(path: Path, text_col: str, encoding: str) -> tuple[list[str]
         values = [None if v is None else v.decode(encoding, errors="replace") for v in values]
     rows = ["" if v is None else v for v in values]
     return rows, schema.names, sum("\ufffd" in t for t in rows) if pa.types.is_binary(kind) else 0
+
+
+# A corpus teaches nothing when most of it is copies or one-liners; a share of them only
+# weighs a few texts more. Above the first figure self-training is refused, above the second warned about.
+REFUSE_SHARE, WARN_SHARE = 0.5, 0.2
+SHORT_WORDS = 25  # fewer words than a posting's title and one duty line
+# Texts that all open with a role name (one per row, formulaic): the corpus block can only
+# learn the name back, which the seeded model already reads.
+OPENING_CHARS, OPENING_SHARE = 80, 0.9
+
+
+def check_corpus(texts: Sequence[str], role_names: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """What makes ``texts`` unfit to self-train on (problems) or doubtful (warnings), each said with its fix.
+
+    Looks for copies of the same text, texts of a line or two, and texts that all open
+    with a role name (``role_names`` maps each role to its names).
+    """
+    problems: list[str] = []
+    warnings: list[str] = []
+    n = len(texts)
+    if not n:
+        return ["there are no texts to learn from"], []
+
+    def judge(count: int, what: str, fix: str) -> None:
+        message = f"{count} of the {n} texts {what}: {fix}"
+        if count > REFUSE_SHARE * n:
+            problems.append(message)
+        elif count > WARN_SHARE * n:
+            warnings.append(message)
+
+    unique = len({" ".join(t.lower().split()) for t in texts})
+    judge(n - unique, "repeat another text", "remove the copies first")
+    short = sum(len(t.split()) < SHORT_WORDS for t in texts)
+    judge(short, f"have fewer than {SHORT_WORDS} words", "give whole postings or resumes, not titles or snippets")
+    index = role_index(role_names)
+    opening = sum(bool(find_roles(TOKEN.findall(t[:OPENING_CHARS].lower()), index)) for t in texts)
+    if n >= 20 and opening > OPENING_SHARE * n:
+        warnings.append(
+            f"{opening} of the {n} texts open with a role name, as generated or templated texts do; "
+            "self-training learns most from real postings"
+        )
+    return problems, warnings
 
 
 def self_train(

@@ -81,6 +81,8 @@ def train(
     corpus, corpus_info = _read_corpus(unlabeled, text_col, encoding, log) if unlabeled else (None, None)
     if corpus is not None and scored is not None:
         _check_apart(corpus, unlabeled, scored[0], eval_data, log)
+    if corpus is not None:
+        _check_corpus(corpus, unlabeled, lexicon, log)
     log(f"lexicon: {len(lexicon.entries)} phrases for {', '.join(lexicon.roles)} (+ shared)")
 
     params = {"class_prior": class_prior(roles), **params}
@@ -181,6 +183,18 @@ def _check_apart(corpus: list[str], path, eval_texts: list[str], eval_data, log:
             f"warning: {shared} texts of {path} are also in {eval_data}; its figures will flatter this model. "
             "Leave them out of one of the two files"
         )
+
+
+def _check_corpus(corpus: list[str], path, lexicon: Lexicon, log: Callable[[str], None]) -> None:
+    """Refuse a corpus that would teach nothing (mostly copies or one-liners); warn about doubtful ones."""
+    from training.selftrain import check_corpus
+
+    names = {label: [e.pattern for e in lexicon.for_label(label) if e.kind == "role_name"] for label in lexicon.roles}
+    problems, warnings = check_corpus(corpus, names)
+    for w in warnings:
+        log(f"warning: {path}: {w}")
+    if problems:
+        raise ValueError(f"{path} is not a corpus to self-train on: " + "; ".join(problems))
 
 
 def _warn_if_current_was_self_trained(models_dir: Path, log: Callable[[str], None]) -> None:

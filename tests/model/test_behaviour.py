@@ -110,12 +110,8 @@ def test_person_and_location_do_not_move_the_label(model, text, old, new):
 
 
 def test_mixed_role_text_gets_a_slight_lean(model):
-    """A text with equal duties of both roles leans only slightly."""
-    mixed = (
-        "You will deploy models to production on Kubernetes and monitor their latency. "
-        "You will also analyse customer data for trends, run A/B tests and present insights to stakeholders."
-    )
-    assert model.explain([mixed])[0].lean == "slight"
+    """A text made of a plain posting of each role leans only slightly."""
+    assert model.explain([POSTING_ML + " " + POSTING_DS])[0].lean == "slight"
 
 
 def test_text_without_lexicon_phrases_says_so(model):
@@ -157,7 +153,9 @@ def test_the_first_role_named_is_the_one_on_offer(model):
     """After a posting names its role, mentions of the other role count as colleagues, not as its role."""
     base = "We are hiring a Machine Learning Engineer. You will build models and pipelines with Python."
     later = base + " Our data scientists hand you their prototypes."
-    assert abs(p_ml(model, later) - p_ml(model, base)) < 0.02
+    # Against the same sentence without a role name, so that only the name's weight is measured.
+    neutral = base + " Our colleagues hand you their prototypes."
+    assert abs(p_ml(model, later) - p_ml(model, neutral)) < 0.02
     assert p_ml(model, "Data Scientist. Our ML engineers ship what you build.") < 0.5
 
 
@@ -184,3 +182,25 @@ def test_colleagues_named_before_the_role_on_offer_do_not_take_its_place(model, 
     grams = model.vectorizer_.build_analyzer()(f"{colleagues} {posting}")
     names = [g for g in grams if g.startswith(("role_", "peer_")) and " " not in g]
     assert names[-1] == "role_ml_engineer" and all(n == "peer_data_scientist" for n in names[:-1])
+
+
+AI_ENGINEER_POSTINGS = [
+    "We are building an assistant for our support team on top of large language models. You will build "
+    "retrieval pipelines over our help-centre articles, store embeddings in pgvector, write an evaluation "
+    "harness that scores answers before each release and add guardrails against hallucinations.",
+    "Help us ship AI agents that call tools to book travel. You will design agent workflows with LangGraph, "
+    "fine-tune open models with LoRA, serve them with vLLM and keep inference cost and token latency low.",
+]
+
+
+@pytest.mark.parametrize("text", AI_ENGINEER_POSTINGS)
+def test_ai_engineer_postings_lean_ml_engineer(model, text):
+    """A posting about LLM applications, RAG, agents, evals or inference serving leans towards ML engineer."""
+    assert model.predict([text])[0] == "ml_engineer"
+    assert p_ml(model, text) > 0.8
+
+
+def test_llm_work_moves_a_data_science_posting_towards_ml_engineer(model):
+    """Adding RAG and LLM serving duties to a data science posting raises the ML engineer probability."""
+    more = POSTING_DS + " You will also build a RAG assistant over our documents and serve it with vLLM."
+    assert p_ml(model, more) > p_ml(model, POSTING_DS)

@@ -314,5 +314,22 @@ def test_halves_scores_seeded_and_self_trained_models_on_the_other_half(tmp_path
     means = halves(labelled, DATA, n_per_role=200, log=lines.append)
     assert [line.split(":")[0] for line in lines] == ["half 1"] * 2 + ["half 2"] * 2
     assert set(means) == {"seeded", "self-trained"}
-    assert means["self-trained"][0] == pytest.approx(1.0) and all(0 <= x <= 1 for x in means["seeded"])
+    assert means["self-trained"][0] >= 0.95 and all(0 <= x <= 1 for x in means["seeded"])
     assert main([str(labelled), "--label-col", "role"]) == 2
+
+
+@pytest.mark.parametrize(
+    "texts, words",
+    [
+        (["You will deploy models to production on Kubernetes and monitor them every day of the week."] * 80, "repeat"),
+        (["Data Scientist", "ML Engineer, remote", "Run A/B tests."] * 40, "fewer than 25 words"),
+    ],
+    ids=["copies", "one-liners"],
+)
+def test_a_corpus_that_would_teach_nothing_is_refused_before_training(tmp_path, texts, words):
+    """A corpus of copies or one-liners is refused with the reason and its fix, and no model is saved."""
+    corpus = tmp_path / "corpus.csv"
+    write_corpus(corpus, texts)
+    with pytest.raises(ValueError, match=words):
+        train(DATA, tmp_path / "models", n_per_role=50, unlabeled=corpus, text_col="body", log=lambda _m: None)
+    assert not (tmp_path / "models" / "current").exists()

@@ -1,0 +1,151 @@
+"""Adapting a model to the texts it is asked to label.
+
+A batch of postings is a corpus of real text: the model self-trains on a sample of it
+(``training.selftrain``), then estimates the batch's mix of roles (Saerens, Latinne and
+Decaestecker 2002: EM on the predicted probabilities) instead of assuming the prior it
+was trained with. When the batch is too small or unsuited, the base model labels it and
+the record says why.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from classifier.model import RoleClassifier
+from training.selftrain import check_corpus, self_train
+
+# Self-training cost grows with the texts it learns from, and the gain flattens after a
+# few thousand postings: a 10-million-row file learns from a sample of this many.
+SAMPLE = 5000
+# A share of a role is never estimated nearer 0 or 1 than this: EM on a batch of one role
+# would otherwise drive the other role's probability to nothing.
+MIX_BOUNDS = (0.02, 0.98)
+
+
+@dataclass
+class Adaptation:
+    """What adapting to a batch gave: the model to label it with, and what was done."""
+
+    model: RoleClassifier
+    adapted: bool
+    reason: str | None = None  # why the base model was kept
+    record: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the run summary: what adaptation changed, or why it was not done."""
+        if not self.adapted:
+            return f"adaptation: not done, labelled with the base model: {self.reason}"
+        r = self.record
+        mix = ", ".join(f"{label} {share:.0%}" for label, share in r["mix"].items())
+        return (
+            f"adaptation: learned from {r['texts_used']} of the input's texts; mix of roles found: {mix} "
+            f"(the base model assumed {', '.join(f'{k} {v:.0%}' for k, v in r['prior'].items())}); "
+            f"{r['labels_flipped']} of those {r['texts_used']} texts changed label"
+        )
+
+
+def reservoir(texts: Iterable[str], k: int = SAMPLE, seed: int = 0) -> tuple[list[str], int]:
+    """A uniform sample of at most ``k`` of ``texts`` in one pass, the same for the same input; and how many were read.
+
+    >>> reservoir(["a", "b", "c"], k=5)
+    (['a', 'b', 'c'], 3)
+    >>> len(reservoir(map(str, range(1000)), k=10)[0])
+    10
+    """
+    rng = random.Random(seed)
+    kept: list[str] = []
+    n = 0
+    for n, text in enumerate(texts, start=1):
+        if len(kept) < k:
+            kept.append(text)
+        else:
+            j = rng.randrange(n)
+            if j < k:
+                kept[j] = text
+    return kept, n
+
+
+def estimate_mix(model: RoleClassifier, texts: Sequence[str], iters: int = 200, tol: float = 1e-6) -> dict[str, float]:
+    """The share of each role among ``texts``, by EM on the model's probabilities (Saerens et al. 2002).
+
+    The model's probabilities assume its ``class_prior``; each step re-weighs them by the
+    ratio of the current estimate to that prior and takes their mean as the next estimate.
+    """
+    prior = _prior(model)
+    p = model.predict_proba(list(texts))[:, 1]
+    trained = prior[1]
+    share = trained
+    for _ in range(iters):
+        pos = p * share / trained
+        neg = (1 - p) * (1 - share) / (1 - trained)
+        new = float(np.clip(np.mean(pos / (pos + neg)), *MIX_BOUNDS))
+        if abs(new - share) < tol:
+            share = new
+            break
+        share = new
+    return {str(model.classes_[0]): 1 - share, str(model.classes_[1]): share}
+
+
+def with_mix(model: RoleClassifier, mix: dict[str, float]) -> RoleClassifier:
+    """A copy of ``model`` whose probabilities assume the roles' shares ``mix``."""
+    out = copy.deepcopy(model)
+    out.class_prior = {label: float(share) for label, share in mix.items()}
+    out.prior_shift_ = out._prior_shift()
+    out._blend()
+    return out
+
+
+def adapt(
+    base: RoleClassifier,
+    texts: Sequence[str],
+    *,
+    min_per_role: int = 50,
+    log: Callable[[str], None] = print,
+) -> Adaptation:
+    """Self-train ``base`` on ``texts`` (a sample of the batch) and set the batch's mix of roles.
+
+    Returns the base model, with the reason, when the texts are unsuited: too few, mostly
+    copies, one-liners or out of scope, or too few confident texts of a role.
+    """
+    texts = [t for t in texts if t.strip()]
+    problems, warnings = check_corpus(texts, base.vectorizer_.analyzer.phrases)
+    unique = list(dict.fromkeys(texts))
+    for w in warnings:
+        log(f"warning: {w}")
+    if problems:
+        return Adaptation(base, False, "; ".join(problems))
+    before = base.predict(unique)
+    try:
+        learned, record = self_train(base, unique, min_per_role=min_per_role, log=log)
+    except ValueError as err:
+        return Adaptation(base, False, str(err))
+    mix = estimate_mix(learned, unique)
+    model = with_mix(learned, mix)
+    flipped = int((model.predict(unique) != before).sum())
+    return Adaptation(
+        model,
+        True,
+        record={
+            **record,
+            "texts_used": len(unique),
+            "duplicates_left_out": len(texts) - len(unique),
+            "prior": _named(base, _prior(base)),
+            "mix": {k: round(v, 4) for k, v in mix.items()},
+            "labels_flipped": flipped,
+        },
+    )
+
+
+def _prior(model: RoleClassifier) -> tuple[float, float]:
+    prior = model.class_prior or {str(c): 0.5 for c in model.classes_}
+    return prior[str(model.classes_[0])], prior[str(model.classes_[1])]
+
+
+def _named(model: RoleClassifier, shares: tuple[float, float]) -> dict[str, float]:
+    return {str(c): float(s) for c, s in zip(model.classes_, shares)}
