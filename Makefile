@@ -14,7 +14,7 @@ TEXT_COL ?= text
 LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test eval eval-selftrain label lint bench clean FORCE
+.PHONY: help setup train serve test eval eval-selftrain eval-adapt label lint bench clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,10 @@ eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT
 eval-selftrain: $(VENV)/.installed ## what self-training gains: learn from half of DATA's text, score the other half
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-selftrain DATA=path/to.csv"; exit 2; }
 	$(PY) -m training.halves "$(DATA)" --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+
+eval-adapt: $(VENV)/.installed ## what label --adapt gains: adapt to half of DATA's text, score the other half, and the whole set
+	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-adapt DATA=path/to.csv"; exit 2; }
+	$(PY) -m training.halves "$(DATA)" --adapt --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
 
 PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
 

@@ -333,3 +333,20 @@ def test_a_corpus_that_would_teach_nothing_is_refused_before_training(tmp_path, 
     with pytest.raises(ValueError, match=words):
         train(DATA, tmp_path / "models", n_per_role=50, unlabeled=corpus, text_col="body", log=lambda _m: None)
     assert not (tmp_path / "models" / "current").exists()
+
+
+def test_eval_adapt_scores_halves_and_the_whole_set(tmp_path, samples):
+    """make eval-adapt adapts to each half and to the whole set, and scores the seeded and adapted models."""
+    from training.halves import halves
+
+    labelled = tmp_path / "labelled.csv"
+    texts = made_up_corpus(samples, n_per_role=150)
+    with open(labelled, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows((t, "ml_engineer" if k < 150 else "data_scientist") for k, t in enumerate(texts))
+    lines = []
+    means = halves(labelled, DATA, n_per_role=200, adapting=True, log=lines.append)
+    assert set(means) == {"seeded", "adapted", "seeded, whole set", "adapted to the whole set"}
+    assert sum("mix of roles found" in line for line in lines) == 3
+    assert means["adapted to the whole set"][0] >= 0.95
