@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from classifier.model import RoleClassifier
+from training.adapt import adapt
 from training.evaluate import evaluate, read_labelled
 from training.examples import class_prior, generate_examples
-from training.adapt import adapt
 from training.selftrain import self_train
 from training.train import load_inputs
 
