@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import accumulate
+from itertools import accumulate, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
+from classifier.text import kind_of_tokens
 
 # Words as the features see them; every other mark is a token of its own, so that no
 # phrase matches across a comma. The group makes ``split`` keep the words.
@@ -92,15 +93,19 @@ class EvidenceFinder:
             node[_END] = entry
         self._trie = trie
 
-    def find(self, texts: Iterable[str]) -> list[list[Evidence]]:
-        """Evidence for each text in text order; where matches overlap, the longest wins, then the first."""
+    def find(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> list[list[Evidence]]:
+        """Evidence for each text in text order; where matches overlap, the longest wins, then the first.
+
+        ``kinds`` ("posting", "resume", or None to read it off the text) decides, as in the
+        features, whether role names after the first can be colleagues.
+        """
         from classifier.features import lemma_table
 
         if self._trie is None:
             self._build()
         trie, table = self._trie, lemma_table()
         results = []
-        for text in texts:
+        for text, kind in zip(texts, repeat(None) if kinds is None else kinds):
             lowered = text.lower()
             if len(lowered) != len(text):  # a few characters lengthen when lowercased ("İ")
                 lowered = text
@@ -118,7 +123,7 @@ class EvidenceFinder:
                         found.append((i - j, i, j, node[_END]))
                     node = node.get(lemmas[j]) if j < n else None
                     j += 1
-            results.append(self._evidence(text, parts, tokens, found) if found else [])
+            results.append(self._evidence(text, parts, tokens, found, kind) if found else [])
         return results
 
     def _role_names(self, tokens: list[str]) -> list[tuple[int, int, int, LexiconEntry]]:
@@ -134,7 +139,11 @@ class EvidenceFinder:
 
     @staticmethod
     def _evidence(
-        text: str, parts: list[str], tokens: list[str], found: list[tuple[int, int, int, LexiconEntry]]
+        text: str,
+        parts: list[str],
+        tokens: list[str],
+        found: list[tuple[int, int, int, LexiconEntry]],
+        kind: str | None = None,
     ) -> list[Evidence]:
         # Longest first, then earliest; a span has one lemma sequence, so entries are never compared.
         found.sort()
@@ -145,7 +154,7 @@ class EvidenceFinder:
                 taken.append((start, end, entry))
                 used[start:end] = b"\x01" * (end - start)
         taken.sort(key=itemgetter(0))
-        peers = _colleague_names(tokens, taken)
+        peers = _colleague_names(tokens, taken, kind)
         # Token k is parts[2k + 1]: its offset is the length of all the parts before it.
         offsets = [0, *accumulate(map(len, parts))]
         out = []
@@ -163,13 +172,15 @@ def is_word(token: str) -> bool:
     return token[0] in _WORD_START
 
 
-def _colleague_names(tokens: list[str], taken: list[tuple[int, int, LexiconEntry]]) -> set[int]:
+def _colleague_names(tokens: list[str], taken: list[tuple[int, int, LexiconEntry]], kind: str | None) -> set[int]:
     """Indices in ``taken`` of role names the features read as colleagues, by the same rule."""
     from classifier.features import colleagues, joined, word_before
 
     names = [k for k, (_, _, entry) in enumerate(taken) if entry.kind == "role_name"]
     if not names:
         return set()
+    if kind in (None, "auto") and len({taken[k][2].label for k in names}) > 1:
+        kind = kind_of_tokens([t for t in tokens if t[0] in _WORD_START])
 
     def words(a: int, b: int) -> list[str]:
         # The features see words only: punctuation tokens are passed over.
@@ -181,4 +192,4 @@ def _colleague_names(tokens: list[str], taken: list[tuple[int, int, LexiconEntry
         before = words(start - 12, start)
         follows = n > 0 and joined(words(taken[names[n - 1]][1], start))
         described.append((entry.label, word_before(before, len(before)), follows))
-    return {k for k, peer in zip(names, colleagues(described)) if peer}
+    return {k for k, peer in zip(names, colleagues(described, resume=kind == "resume")) if peer}

@@ -8,6 +8,7 @@ British and American spellings and inflections fold together ("optimised models"
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -19,8 +20,8 @@ import scipy.sparse as sp
 import srsly
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-# Keeps "c++", "c#", "scikit-learn", "node.js" whole; splits "ci/cd".
-TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.\-_][a-z0-9+#]+)*")
+from classifier.text import TOKEN, kind_of_tokens
+
 _AB = re.compile(r"\ba/b\b")
 
 
@@ -66,7 +67,7 @@ def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str,
     return index
 
 
-def colleagues(names: Sequence[tuple[str, str | None, bool]]) -> list[bool]:
+def colleagues(names: Sequence[tuple[str, str | None, bool]], resume: bool = False) -> list[bool]:
     """Which of a text's role names, in order, name colleagues rather than the role on offer.
 
     Each name is given as (label, the word before it, whether it follows the previous name
@@ -78,11 +79,19 @@ def colleagues(names: Sequence[tuple[str, str | None, bool]]) -> list[bool]:
     ("We are hiring an ML engineer ... our data scientists"); a later name of the other
     role is a colleague. The features and the evidence both follow this rule.
 
+    In a ``resume`` the names are the writer's own titles ("Data Scientist / ML Engineer",
+    an earlier job as "ML Engineer"): each counts for its role, unless a word before it
+    makes it a colleague ("worked with data scientists").
+
     >>> colleagues([("ds", "with", False), ("ml", "an", False), ("ds", "our", False)])
     [True, False, True]
     >>> colleagues([("ds", "of", False), ("ml", "scientists", True), ("ml", "a", False)])
     [True, True, False]
+    >>> colleagues([("ds", None, False), ("ml", "scientist", True), ("ml", "with", False)], resume=True)
+    [False, False, True]
     """
+    if resume:
+        return [before in _PEER_WORDS for _, before, _ in names]
     listed = [False] * len(names)
     for k in range(1, len(names)):
         if names[k][2] and names[k][0] != names[k - 1][0]:
@@ -104,17 +113,24 @@ def word_before(words: Sequence[str], i: int) -> str | None:
     return words[j] if j >= 0 else None
 
 
-def mark_roles(tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[str]:
+def mark_roles(
+    tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]], kind: str | None = None
+) -> list[str]:
     """Replace each role name in ``tokens`` by its single token: ``role_`` for the role on
-    offer, ``peer_`` for a colleague (see :func:`colleagues`)."""
+    offer (in a resume, the writer's own titles), ``peer_`` for a colleague (see
+    :func:`colleagues`). ``kind`` None or "auto" reads the kind off the tokens."""
     found = find_roles(tokens, index)
     if not found:
         return tokens
+    # Names of one role are read alike in both kinds: the kind is read only when it can matter.
+    if kind in (None, "auto") and len({label for _, _, label in found}) > 1:
+        kind = kind_of_tokens(tokens)
     peers = colleagues(
         [
             (label, word_before(tokens, start), k > 0 and joined(tokens[found[k - 1][1] : start]))
             for k, (start, _, label) in enumerate(found)
-        ]
+        ],
+        resume=kind == "resume",
     )
     out: list[str] = []
     done = 0
@@ -257,12 +273,12 @@ class LemmaAnalyzer:
         self.__dict__.update(state)
         self._compile()
 
-    def __call__(self, text: str) -> list[str]:
+    def __call__(self, text: str, kind: str | None = None) -> list[str]:
         table, stops = lemma_table(), stop_words()
         # NFKC folds ligatures and full-width forms ("ﬁ", "Ｐｙｔｈｏｎ") that real postings carry.
         tokens = TOKEN.findall(_AB.sub("ab", unicodedata.normalize("NFKC", text).lower()))
         if self._roles:
-            tokens = mark_roles(tokens, self._roles)
+            tokens = mark_roles(tokens, self._roles, kind)
         words = [table.get(w, w) for w in tokens if w not in stops]
         low, high = self.ngram_range
         grams = words if low == 1 else []
@@ -283,14 +299,19 @@ def make_vectorizer(
     )
 
 
-def transform(vectorizer: TfidfVectorizer, texts: Iterable[str]) -> sp.csr_matrix:
+def transform(
+    vectorizer: TfidfVectorizer, texts: Iterable[str], kinds: Iterable[str | None] | None = None
+) -> sp.csr_matrix:
     """What ``vectorizer.transform(texts)`` returns, without its per-call input checks.
 
     Those checks cost as much as the features of a one-page posting, and the service
     classifies one posting at a time. Only the configuration ``make_vectorizer`` builds
-    is supported (sublinear TF, IDF, L2 rows).
+    is supported (sublinear TF, IDF, L2 rows). ``kinds`` gives "posting", "resume" or
+    None ("auto") per text.
     """
-    return _tfidf(vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, vectorizer.dtype, texts)
+    # The analyzer itself rather than build_analyzer()'s wrapper, which passes the text alone.
+    analyse = vectorizer.analyzer
+    return _tfidf(analyse, vectorizer.vocabulary_, vectorizer.idf_, vectorizer.dtype, texts, kinds)
 
 
 class FeatureBlocks:
@@ -301,7 +322,7 @@ class FeatureBlocks:
     """
 
     def __init__(self, vectorizers: Sequence[TfidfVectorizer]):
-        self.analyse = vectorizers[0].build_analyzer()
+        self.analyse = vectorizers[0].analyzer
         self.dtype = vectorizers[0].dtype
         offsets = np.cumsum([0, *(len(v.vocabulary_) for v in vectorizers)])
         self.vocabulary: dict[str, tuple[int, ...]] = {}
@@ -312,20 +333,20 @@ class FeatureBlocks:
         self.block = np.repeat(np.arange(len(vectorizers)), np.diff(offsets))
         self.n_blocks = len(vectorizers)
 
-    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """The feature rows of ``texts``, every block's columns in order."""
-        return _tfidf(self.analyse, self.vocabulary, self.idf, self.dtype, texts, self.block, self.n_blocks)
+    def transform(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> sp.csr_matrix:
+        """The feature rows of ``texts`` (of ``kinds``), every block's columns in order."""
+        return _tfidf(self.analyse, self.vocabulary, self.idf, self.dtype, texts, kinds, self.block, self.n_blocks)
 
 
-def _tfidf(analyse, vocabulary, idf, dtype, texts, block=None, n_blocks=1) -> sp.csr_matrix:
+def _tfidf(analyse, vocabulary, idf, dtype, texts, kinds=None, block=None, n_blocks=1) -> sp.csr_matrix:
     # One block: vocabulary maps an n-gram to its column; several: to a tuple of columns.
     indptr, indices, counts = [0], [], []
     get = vocabulary.get
-    for text in texts:
+    for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
         if block is None:
             # Few n-grams of a text are in one lexicon-sized block: count only those.
             row: dict[int, int] = {}
-            for gram in analyse(text):
+            for gram in analyse(text, kind):
                 j = get(gram)
                 if j is not None:
                     row[j] = row.get(j, 0) + 1
@@ -333,7 +354,7 @@ def _tfidf(analyse, vocabulary, idf, dtype, texts, block=None, n_blocks=1) -> sp
             counts.extend(row.values())
         else:
             # Most are in a corpus block: count every n-gram once, in C, then look each up once.
-            for gram, count in Counter(analyse(text)).items():
+            for gram, count in Counter(analyse(text, kind)).items():
                 j = get(gram)
                 if j is not None:
                     indices.extend(j)

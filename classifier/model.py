@@ -215,15 +215,19 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             [*range(len(names)), *(first.get(n, len(names) + k) for k, n in enumerate(corpus_names))]
         )
 
-    def features(self, X: Sequence[str]):
-        """The feature rows of texts ``X`` that ``predict_proba_features`` takes."""
+    def features(self, X: Sequence[str], kinds: Sequence[str | None] | None = None):
+        """The feature rows of texts ``X`` that ``predict_proba_features`` takes.
+
+        ``kinds`` gives "posting" or "resume" per text; ``None`` or "auto" reads it off the
+        text. It matters where a text names roles: a resume's own titles all count.
+        """
         check_is_fitted(self)
         if self.corpus_ is None:
-            return transform(self.vectorizer_, X)
+            return transform(self.vectorizer_, X, kinds)
         blocks = self.__dict__.get("_blocks")
         if blocks is None:
             blocks = self._blocks = FeatureBlocks([self.vectorizer_, self.corpus_["vectorizer"]])
-        return blocks.transform(X)
+        return blocks.transform(X, kinds)
 
     def _prior_shift(self) -> float:
         # Fitting weighs both roles equally, so the fitted log-odds are a likelihood
@@ -248,22 +252,22 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         p = expit(self._log_odds(features))
         return np.column_stack([1 - p, p])
 
-    def decision_function(self, X: Sequence[str]) -> np.ndarray:
+    def decision_function(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> np.ndarray:
         """Log-odds of ``classes_[1]``, after temperature and prior."""
-        return self._log_odds(self.features(X))
+        return self._log_odds(self.features(X, kinds))
 
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        """Probability of each class in ``classes_`` order, one row per text."""
-        return self._proba(self.features(X))
+    def predict_proba(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> np.ndarray:
+        """Probability of each class in ``classes_`` order, one row per text (``kinds`` as in ``features``)."""
+        return self._proba(self.features(X, kinds))
 
     def predict_proba_features(self, features) -> np.ndarray:
         """``predict_proba`` of feature rows already made from texts (batch explain reuses them)."""
         check_is_fitted(self)
         return self._proba(features)
 
-    def predict(self, X: Sequence[str]) -> np.ndarray:
+    def predict(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> np.ndarray:
         """The more likely role of each text."""
-        proba = self.predict_proba(X)
+        proba = self.predict_proba(X, kinds)
         return self.classes_[proba.argmax(axis=1)]
 
     def lean_of(self, p_winner: float) -> str:
@@ -283,14 +287,15 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = list(X)
-        features = self.features(X)
+        given = list(kinds) if kinds is not None else [None] * len(X)
+        kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
+        features = self.features(X, kinds)
         proba = self._proba(features)
-        evidence = self._finder().find(X) if reasons else None
-        kinds = list(kinds) if kinds is not None else [None] * len(X)
+        evidence = self._finder().find(X, kinds) if reasons else None
         out = []
         for i, text in enumerate(X):
             best = int(proba[i].argmax())
-            kind = kinds[i] if kinds[i] not in (None, "auto") else detect_kind(text)
+            kind = kinds[i]
             out.append(
                 Prediction(
                     label=str(self.classes_[best]),
