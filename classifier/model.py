@@ -293,9 +293,8 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         proba = self._proba(features)
         evidence = self._finder().find(X, kinds) if reasons else None
         out = []
-        for i, text in enumerate(X):
+        for i, kind in enumerate(kinds):
             best = int(proba[i].argmax())
-            kind = kinds[i]
             out.append(
                 Prediction(
                     label=str(self.classes_[best]),
