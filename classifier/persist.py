@@ -22,6 +22,7 @@ import hashlib
 import io
 import itertools
 import json
+import math
 import os
 import platform
 import re
@@ -284,16 +285,25 @@ def _is_array_file(name: str) -> bool:
 
 
 def _array(path: Path, data: bytes):
-    """A numeric array from ``.npy`` bytes; pickled objects are refused, never loaded."""
+    """A numeric array from ``.npy`` bytes: the header read as data, then exactly the bytes it announces.
+
+    Pickled objects, structured types and sizes that disagree with the bytes are refused before
+    anything is allocated (``np.load`` would first allocate whatever shape a header claims).
+    """
     import numpy as np
 
+    fmt = np.lib.format
+    buf = io.BytesIO(data)
     try:
-        array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError, SyntaxError):
-        array = None
-    if array is None or array.dtype.kind not in "biuf":
+        version = fmt.read_magic(buf)
+        header = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}[version]
+        shape, fortran, dtype = header(buf)
+    except (ValueError, KeyError, OSError, EOFError, SyntaxError, TypeError):
+        dtype = None
+    if dtype is None or dtype.kind not in "biuf" or len(data) - buf.tell() != dtype.itemsize * math.prod(shape):
         raise ModelLoadError(f"{path} is not an array of numbers (.npy): {RETRAIN}")
-    return array
+    flat = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=buf.tell())
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
 
 
 def _read_file(path: Path) -> bytes:

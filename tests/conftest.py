@@ -140,6 +140,18 @@ def pickle_payload(marker: Path) -> bytes:
     return pickle.dumps(RunsCode(marker))
 
 
+def npy_payload(marker: Path) -> bytes:
+    """An .npy file of one object whose unpickling creates ``marker`` (np.load with allow_pickle=True runs it)."""
+    import io
+
+    import numpy as np
+
+    out, array = io.BytesIO(), np.empty(1, dtype=object)
+    array[0] = RunsCode(marker)
+    np.save(out, array, allow_pickle=True)
+    return out.getvalue()
+
+
 def rehash(folder: Path, listed: list[str] | None = None) -> None:
     """Record in ``folder``'s metadata.json the sha256 of ``listed`` files (default: all but the metadata),
     and the model's sha256 over them, as an attacker who can write the folder would."""
@@ -187,7 +199,8 @@ def drop_model():
 
 @pytest.fixture(scope="session")
 def tamper():
-    """What an attacker who can write a model folder does: ``payload(marker)`` bytes and ``rehash(folder)``."""
+    """What an attacker who can write a model folder does: ``payload(marker)`` (a pickle),
+    ``npy_payload(marker)`` (a pickle inside an .npy) and ``rehash(folder)``."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(payload=pickle_payload, rehash=rehash)
+    return SimpleNamespace(payload=pickle_payload, npy_payload=npy_payload, rehash=rehash)

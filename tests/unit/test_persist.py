@@ -1,5 +1,6 @@
 """Model folders: JSON and arrays that load into the same model, and every way a folder is refused."""
 
+import io
 import json
 import os
 import pickle
@@ -132,15 +133,17 @@ def test_a_scope_model_is_saved_under_its_prefix(fitted, tmp_path):
 
 def test_the_crafted_payload_runs_code_when_unpickled(tamper, tmp_path):
     """The payload of the refusal tests is live: unpickling it creates its marker (so those tests can fail)."""
-    marker = tmp_path / "ran"
+    marker, in_npy = tmp_path / "ran", tmp_path / "ran-npy"
     pickle.loads(tamper.payload(marker))
-    assert marker.exists()
+    np.load(io.BytesIO(tamper.npy_payload(in_npy)), allow_pickle=True)
+    assert marker.exists() and in_npy.exists()
 
 
 @pytest.mark.parametrize(
     "name, reason",
     [
         ("seeded.coef.npy", "is not an array of numbers"),
+        ("seeded.coef.npy as-npy", "is not an array of numbers"),
         ("seeded.idf.npy", "is not an array of numbers"),
         (STATE_FILE, "is not valid JSON"),
         (METADATA_FILE, "is not valid JSON"),
@@ -152,7 +155,7 @@ def test_a_pickle_in_any_file_is_refused_and_never_run(models_dir, tmp_path, tam
     """A pickle that would run a command, put in any file with every hash recomputed, is refused and never run."""
     folder, marker = copy_model(models_dir, tmp_path), tmp_path / "ran"
     file, listed = name.split()[0], list(json.loads((folder / METADATA_FILE).read_text())["files"])
-    (folder / file).write_bytes(tamper.payload(marker))
+    (folder / file).write_bytes(tamper.npy_payload(marker) if "as-npy" in name else tamper.payload(marker))
     if file != METADATA_FILE:
         # An extra model.joblib is left out of the listing, or listed with the others.
         tamper.rehash(folder, listed if name == "model.joblib" else None)
@@ -279,6 +282,17 @@ def test_arrays_that_do_not_fit_the_vocabulary_are_refused(models_dir, tmp_path,
     np.save(folder / "seeded.coef.npy", np.zeros(3))
     tamper.rehash(folder)
     refused(folder, "does not describe a usable model", "expected", "make train")
+
+
+def test_an_array_header_claiming_more_than_the_file_holds_is_refused(models_dir, tmp_path, tamper):
+    """An .npy whose header announces a huge shape is refused from its size, before anything is allocated."""
+    folder = copy_model(models_dir, tmp_path)
+    coef, out = np.load(folder / "seeded.coef.npy"), io.BytesIO()
+    header = {"descr": np.lib.format.dtype_to_descr(coef.dtype), "fortran_order": False, "shape": (10**13,)}
+    np.lib.format.write_array_header_1_0(out, header)
+    (folder / "seeded.coef.npy").write_bytes(out.getvalue() + coef.tobytes())
+    tamper.rehash(folder)
+    refused(folder, "seeded.coef.npy is not an array of numbers", "make train")
 
 
 def test_a_changed_model_sha256_is_refused(models_dir, tmp_path):
