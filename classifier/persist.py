@@ -62,11 +62,6 @@ def runtime_versions() -> dict[str, str]:
     }
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a regular file's bytes (links, FIFOs and devices are refused, never opened)."""
-    return hashlib.sha256(_read_file(Path(path))).hexdigest()
-
-
 def save_model(
     model: Any, models_dir: str | Path, metadata: dict[str, Any] | None = None, notes: dict[str, str] | None = None
 ) -> Path:
