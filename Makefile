@@ -30,10 +30,11 @@ setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tool
 
 # A current model that fails its checks (damaged, unreadable, of an older format, for other library
 # versions, or `current` leading out of $(MODELS)) is out of date whatever the timestamps say. Only the
-# targets that use the model pay for the check, and only when there is a model and a .venv to check it.
+# targets that use the model pay for the check, and only when there is a model and a .venv to check it;
+# its exit status decides (a stray warning on stderr must not retrain every time).
 ifneq ($(filter train serve eval label bench,$(MAKECMDGOALS)),)
 MODEL_PROBLEM := $(shell test -x $(ROLELENS) && { test -e $(MODELS)/current || test -L $(MODELS)/current; } \
-	&& $(ROLELENS) check-model --quiet $(MODELS) 2>&1)
+	&& { why=$$($(ROLELENS) check-model --quiet $(MODELS) 2>&1) || echo "$${why:-rolelens check-model failed}"; })
 endif
 
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
