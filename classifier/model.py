@@ -387,7 +387,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """
         try:
             return cls._from_state(config, arrays)
-        except (KeyError, TypeError, AttributeError) as err:
+        except (KeyError, TypeError, AttributeError, ImportError) as err:  # ImportError: a part this code lacks
             raise ValueError(
                 f"the model data is incomplete or of the wrong type ({type(err).__name__}: {err})"
             ) from None
@@ -447,7 +447,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
 def _weights(values: np.ndarray, n: int) -> np.ndarray:
     """``values`` checked to be ``n`` finite floats: one weight per feature."""
     if values.ndim != 1 or len(values) != n or values.dtype.kind != "f" or not np.all(np.isfinite(values)):
-        raise ValueError(f"expected {n} finite weights, one per n-gram of the vocabulary, got shape {values.shape}")
+        raise ValueError(f"expected {n} finite weights (one per feature), got shape {values.shape}")
     return values
 
 

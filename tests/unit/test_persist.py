@@ -284,6 +284,31 @@ def test_arrays_that_do_not_fit_the_vocabulary_are_refused(models_dir, tmp_path,
     refused(folder, "does not describe a usable model", "expected", "make train")
 
 
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("estimator", "Pipeline"),
+        ("classes", ["data_scientist"]),
+        ("lexicon", [{"pattern": "", "label": "ml_engineer"}]),
+        ("params.moderate_at", 3),
+        ("scope", {"bogus": 1}),
+        ("seeded", None),
+    ],
+)
+def test_model_json_that_does_not_describe_a_model_is_refused(models_dir, tmp_path, tamper, key, value):
+    """A model.json with the wrong estimator, labels, lexicon, parameters or parts is refused, never half-loaded."""
+    folder = copy_model(models_dir, tmp_path)
+    config = json.loads((folder / STATE_FILE).read_text())
+    *parents, last = key.split(".")
+    target = config
+    for k in parents:
+        target = target[k]
+    target[last] = value
+    (folder / STATE_FILE).write_text(json.dumps(config))
+    tamper.rehash(folder)
+    refused(folder, str(folder / STATE_FILE), "does not describe a usable model", "make train")
+
+
 def test_an_array_header_claiming_more_than_the_file_holds_is_refused(models_dir, tmp_path, tamper):
     """An .npy whose header announces a huge shape is refused from its size, before anything is allocated."""
     folder = copy_model(models_dir, tmp_path)
