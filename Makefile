@@ -28,15 +28,25 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tools
 
+# A current model that fails its checks (damaged, unreadable, of an older format, for other library
+# versions, or `current` leading out of $(MODELS)) is out of date whatever the timestamps say. Only the
+# targets that use the model pay for the check, and only when there is a model and a .venv to check it;
+# its exit status decides (a stray warning on stderr must not retrain every time).
+ifneq ($(filter train serve eval label bench,$(MAKECMDGOALS)),)
+MODEL_PROBLEM := $(shell test -x $(ROLELENS) && { test -e $(MODELS)/current || test -L $(MODELS)/current; } \
+	&& { why=$$($(ROLELENS) check-model --quiet $(MODELS) 2>&1) || echo "$${why:-rolelens check-model failed}"; })
+endif
+
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
-$(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED),FORCE) | $(VENV)/.installed
+$(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED)$(MODEL_PROBLEM),FORCE) | $(VENV)/.installed
+	$(if $(MODEL_PROBLEM),$(info retraining: the current model cannot be used ($(filter-out error:,$(MODEL_PROBLEM)))))
 	$(ROLELENS) train --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
 		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)"))
 
-train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8] to self-train)
+train: $(MODEL) ## retrain when data/, classifier/ or training/ changed or the model is damaged (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
 
-serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000
+serve: $(VENV)/.installed $(MODEL) ## train if no model is current or it fails its checks, then serve the API on 127.0.0.1:8000
 	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(ROLELENS) serve
 
 # ARGS passes more options to `rolelens label`, e.g. ARGS="--explain --workers 2".

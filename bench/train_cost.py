@@ -37,7 +37,8 @@ def measure(runs: int, n_per_role: int | None = None) -> dict:
             if done.returncode != 0:
                 raise RuntimeError(f"{command} failed:\n{done.stderr[-2000:] or done.stdout[-2000:]}")
             folder = (Path(tmp) / "current").resolve()
-            model_bytes = (folder / "model.joblib").stat().st_size
+            # The model's learned data: its JSON and arrays, without metadata.json.
+            model_bytes = sum(p.stat().st_size for p in folder.iterdir() if p.name != "metadata.json")
             folder_bytes = sum(p.stat().st_size for p in folder.iterdir())
     return {
         "command": command,

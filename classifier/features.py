@@ -299,6 +299,51 @@ def make_vectorizer(
     )
 
 
+def vectorizer_state(vectorizer: TfidfVectorizer) -> tuple[dict, np.ndarray]:
+    """What rebuilds a fitted vectorizer of :func:`make_vectorizer`: plain data and its idf.
+
+    Returns
+    -------
+    config : dict
+        JSON-ready: n-gram range, ``min_df``, role-name phrases and the vocabulary as a list
+        of n-grams in column order.
+    idf : numpy.ndarray
+        The inverse document frequency of each column.
+    """
+    terms = [""] * len(vectorizer.vocabulary_)
+    for gram, j in vectorizer.vocabulary_.items():
+        terms[j] = gram
+    config = {
+        "ngram_range": list(vectorizer.analyzer.ngram_range),
+        "min_df": vectorizer.min_df,
+        "phrases": vectorizer.analyzer.phrases,
+        "vocabulary": terms,
+        "fixed_vocabulary": bool(vectorizer.fixed_vocabulary_),
+    }
+    return config, vectorizer.idf_
+
+
+def vectorizer_from_state(config: dict, idf: np.ndarray) -> TfidfVectorizer:
+    """The fitted vectorizer that :func:`vectorizer_state` described; ValueError when the data do not fit together."""
+    terms, phrases = config["vocabulary"], config["phrases"]
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or len(set(terms)) != len(terms):
+        raise ValueError("the vocabulary must be a list of distinct n-grams")
+    if not isinstance(phrases, dict) or not all(
+        isinstance(p, list) and all(isinstance(w, str) for w in p) for p in phrases.values()
+    ):
+        raise ValueError("the role-name phrases must map each role to a list of phrases")
+    if idf.ndim != 1 or len(idf) != len(terms) or idf.dtype.kind != "f" or not np.all(np.isfinite(idf)):
+        raise ValueError(f"the idf must be {len(terms)} finite numbers, one per n-gram of the vocabulary")
+    low, high = (int(n) for n in config["ngram_range"])
+    vectorizer = make_vectorizer((low, high), int(config["min_df"]), phrases)
+    if config["fixed_vocabulary"]:
+        vectorizer.set_params(vocabulary=terms)  # as fitted: a vocabulary given, not learned
+    else:
+        vectorizer.vocabulary_ = {gram: j for j, gram in enumerate(terms)}
+    vectorizer.idf_ = idf
+    return vectorizer
+
+
 def transform(
     vectorizer: TfidfVectorizer, texts: Iterable[str], kinds: Iterable[str | None] | None = None
 ) -> sp.csr_matrix:

@@ -104,6 +104,14 @@ def _parse_line(line: str, where: str) -> LexiconEntry:
         row = json.loads(line)
     except json.JSONDecodeError as err:
         raise LexiconError(f"{where}: not valid JSON ({err.msg}); each line must be one JSON object") from None
+    return entry_from_row(row, where)
+
+
+def entry_from_row(row: object, where: str) -> LexiconEntry:
+    """One lexicon line's object, checked, as an entry; LexiconError names ``where`` and what is wrong.
+
+    A saved model's lexicon is read back through here too, so it is held to the same rules.
+    """
     if not isinstance(row, dict):
         raise LexiconError(f"{where}: expected a JSON object with label, pattern, weight and kind")
     unknown = sorted(set(row) - _KEYS - _CANDIDATE_KEYS)

@@ -8,7 +8,7 @@ blended with the seeded ones; both stay one linear model over one analysis of th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,8 +19,15 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.explain import Evidence, EvidenceFinder
-from classifier.features import FeatureBlocks, make_vectorizer, phrase_token, transform
-from classifier.lexicon import Lexicon
+from classifier.features import (
+    FeatureBlocks,
+    make_vectorizer,
+    phrase_token,
+    transform,
+    vectorizer_from_state,
+    vectorizer_state,
+)
+from classifier.lexicon import Lexicon, entry_from_row
 from classifier.text import detect_kind
 
 
@@ -329,12 +336,123 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             finder = self._evidence_finder = EvidenceFinder(self.lexicon_)
         return finder
 
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted model as plain data: a JSON-ready configuration and named numeric arrays.
+
+        :meth:`from_state` rebuilds the same model from them; ``classifier.persist`` writes
+        them as JSON and ``.npy`` files, so that loading a model never runs code. The spaCy
+        pipeline and the evidence index are not part of it: they are rebuilt from the lexicon.
+
+        Returns
+        -------
+        config : dict
+            Parameters, lexicon entries, labels, vocabularies and the scalars of the fit.
+        arrays : dict of str to numpy.ndarray
+            ``seeded.idf``, ``seeded.coef`` and ``seeded.intercept``; ``corpus.idf`` and ``corpus.coef`` after
+            ``fit_corpus``; the scope model's arrays prefixed ``scope.`` when it has one.
+        """
+        check_is_fitted(self)
+        params = {k: v for k, v in self.get_params().items() if k != "lexicon"}
+        seeded, seeded_idf = vectorizer_state(self.vectorizer_)
+        config: dict[str, Any] = {
+            "estimator": type(self).__name__,
+            "params": {**params, "ngram_range": list(self.ngram_range)},
+            "lexicon": [asdict(e) for e in self.lexicon_.entries],
+            "classes": [str(c) for c in self.classes_],
+            "prior_shift": float(self.prior_shift_),
+            "seeded": seeded,
+            "corpus": None,
+        }
+        # The intercept is an array too: its dtype (float32, as the features) is part of the arithmetic.
+        arrays = {"seeded.idf": seeded_idf, "seeded.coef": self.clf_.coef_[0], "seeded.intercept": self.clf_.intercept_}
+        if self.corpus_ is not None:
+            block = self.corpus_
+            corpus, arrays["corpus.idf"] = vectorizer_state(block["vectorizer"])
+            arrays["corpus.coef"] = block["coef"]
+            config["corpus"] = {
+                **corpus,
+                **{k: block[k] for k in ("intercept", "weight", "scale", "kept")},
+            }
+        scope = getattr(self, "scope_", None)
+        if scope is not None:
+            config["scope"], scope_arrays = scope.get_state()
+            arrays.update({f"scope.{name}": a for name, a in scope_arrays.items()})
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> RoleClassifier:
+        """The fitted model that :meth:`get_state` described.
+
+        Raises
+        ------
+        ValueError
+            When the configuration and arrays do not describe a model of this class
+            (missing keys, wrong types, or sizes that do not fit together).
+        """
+        try:
+            return cls._from_state(config, arrays)
+        except (KeyError, TypeError, AttributeError, ImportError) as err:  # ImportError: a part this code lacks
+            raise ValueError(
+                f"the model data is incomplete or of the wrong type ({type(err).__name__}: {err})"
+            ) from None
+
+    @classmethod
+    def _from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> RoleClassifier:
+        if config["estimator"] != cls.__name__:
+            raise ValueError(f"the model data describe a {config['estimator']}, not a {cls.__name__}")
+        lexicon = Lexicon(
+            tuple(entry_from_row(row, f"lexicon entry {i}") for i, row in enumerate(config["lexicon"], 1))
+        )
+        params = {**config["params"], "ngram_range": tuple(config["params"]["ngram_range"])}
+        model = cls(lexicon=lexicon, **params)
+        if not 0.5 <= model.moderate_at <= model.strong_at <= 1.0 or not model.temperature > 0 or model.top_k < 0:
+            raise ValueError("the model's parameters are out of range (moderate_at, strong_at, temperature, top_k)")
+        model.lexicon_ = lexicon
+        model.classes_ = np.asarray(config["classes"])
+        if len(model.classes_) != 2:
+            raise ValueError(f"a model has two roles, these data name {list(model.classes_)}")
+        model.vectorizer_ = vectorizer_from_state(config["seeded"], arrays["seeded.idf"])
+        model.clf_ = LogisticRegression(C=model.C, max_iter=2000, fit_intercept=False)
+        model.clf_.coef_ = _weights(arrays["seeded.coef"], len(model.vectorizer_.vocabulary_))[None, :]
+        model.clf_.intercept_ = _weights(arrays["seeded.intercept"], 1)
+        model.clf_.classes_, model.clf_.n_features_in_ = model.classes_, model.clf_.coef_.shape[1]
+        model.prior_shift_ = float(config["prior_shift"])
+        model.corpus_ = None
+        if config["corpus"] is not None:
+            block = config["corpus"]
+            vectorizer = vectorizer_from_state(block, arrays["corpus.idf"])
+            model.corpus_ = {
+                "vectorizer": vectorizer,
+                "coef": _weights(arrays["corpus.coef"], len(vectorizer.vocabulary_)),
+                "intercept": float(block["intercept"]),
+                "weight": float(block["weight"]),
+                "scale": float(block["scale"]),
+                "kept": {str(k): int(v) for k, v in block["kept"].items()},
+            }
+        if config.get("scope") is not None:
+            # Imported only for a model that has one: a role model without scope needs no scope code.
+            from classifier.scope import ScopeClassifier
+
+            prefix = "scope."
+            model.scope_ = ScopeClassifier.from_state(
+                config["scope"], {k[len(prefix) :]: a for k, a in arrays.items() if k.startswith(prefix)}
+            )
+        model._blend()
+        return model
+
     def __getstate__(self):
-        # The evidence index and the joint feature index are rebuilt after loading, never pickled.
+        # The evidence index and the joint feature index are rebuilt after a copy, never copied.
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
         state.pop("_blocks", None)
         return state
+
+
+def _weights(values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` checked to be ``n`` finite floats: one weight per feature."""
+    if values.ndim != 1 or len(values) != n or values.dtype.kind != "f" or not np.all(np.isfinite(values)):
+        raise ValueError(f"expected {n} finite weights (one per feature), got shape {values.shape}")
+    return values
 
 
 def _platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:

@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: $ROLELENS_PORT or 8000)")
     serve.add_argument("--model-dir", default=None, help=MODEL_DIR_HELP)
 
+    check = sub.add_parser(
+        "check-model",
+        help="check that a model can be loaded: exit 0, or say why not and exit 2",
+        description="Read and check every file of a model as loading does (hashes, file types, format, "
+        "library versions, the current link), without building the model. `make train` runs it to notice "
+        "a damaged current model and retrain.",
+    )
+    check.add_argument("model_dir", nargs="?", default=None, help=MODEL_DIR_HELP)
+    check.add_argument("--quiet", action="store_true", help="print nothing when the model is fine")
+
     for name, what in (
         ("train", "train a model from data/ (options: rolelens train --help)"),
         ("eval", "evaluate a saved model (options: rolelens eval --help)"),
@@ -106,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in ("train", "eval"):
             return {"train": _train, "eval": _eval}[argv[0]](argv[1:])
         args = build_parser().parse_args(argv)
-        return {"label": _label, "classify": _classify, "serve": _serve}[args.command](args)
+        return {"label": _label, "classify": _classify, "serve": _serve, "check-model": _check_model}[args.command](
+            args
+        )
     except (LabelError, ModelLoadError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -194,6 +206,15 @@ def _classify(args: argparse.Namespace) -> int:
         print("evidence: " + "; ".join(f"{e.phrase} ({e.role})" for e in pred.evidence))
     else:
         print("evidence: no lexicon phrase found; the label rests on the model's features alone")
+    return 0
+
+
+def _check_model(args: argparse.Namespace) -> int:
+    from classifier.persist import check_model
+
+    folder, meta = check_model(args.model_dir or _default_model_dir())
+    if not args.quiet:
+        print(f"model {meta['model_version']} in {folder} can be loaded")
     return 0
 
 

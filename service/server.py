@@ -29,6 +29,14 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from classifier.persist import ModelLoadError, check_model
+
+    try:
+        # Refused here, the reason is one line; refused in the app's start-up, it is a traceback.
+        check_model(settings.model_dir)
+    except ModelLoadError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     uvicorn.run(
         create_app(settings),
         host=settings.host,

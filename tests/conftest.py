@@ -120,25 +120,87 @@ def fresh_models(models_dir, tmp_path) -> Path:
     return folder
 
 
+class RunsCode:
+    """A crafted pickle payload: unpickling it runs a shell command that creates ``marker``."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+        import shlex
+
+        return (os.system, (f"touch {shlex.quote(self.marker)}",))
+
+
+def pickle_payload(marker: Path) -> bytes:
+    """The bytes of a pickle that creates ``marker`` when loaded (what issue 14's attacker wrote)."""
+    import pickle
+
+    return pickle.dumps(RunsCode(marker))
+
+
+def npy_payload(marker: Path) -> bytes:
+    """An .npy file of one object whose unpickling creates ``marker`` (np.load with allow_pickle=True runs it)."""
+    import io
+
+    import numpy as np
+
+    out, array = io.BytesIO(), np.empty(1, dtype=object)
+    array[0] = RunsCode(marker)
+    np.save(out, array, allow_pickle=True)
+    return out.getvalue()
+
+
+def rehash(folder: Path, listed: list[str] | None = None) -> None:
+    """Record in ``folder``'s metadata.json the sha256 of ``listed`` files (default: all but the metadata),
+    and the model's sha256 over them, as an attacker who can write the folder would."""
+    import hashlib
+
+    from classifier.persist import METADATA_FILE, _identity
+
+    names = listed or sorted(p.name for p in folder.iterdir() if p.name != METADATA_FILE and p.is_file())
+    meta = json.loads((folder / METADATA_FILE).read_text())
+    meta["files"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
+    meta["model_sha256"] = _identity(meta["files"])
+    (folder / METADATA_FILE).write_text(json.dumps(meta))
+
+
 @pytest.fixture(scope="session")
 def drop_model():
-    """Copy a model folder into a models folder under ``name``, optionally damaged, and make it current."""
+    """Copy a model folder into a models folder under ``name``, optionally damaged, and make it current.
+
+    ``damage`` is "bytes" (a flipped byte), "versions" (other lemma tables) or a path: a marker that a
+    pickle payload, put in place of the coefficients with every hash recomputed, would create.
+    """
     import shutil
 
     from classifier.persist import set_current
 
-    def drop(models: Path, source: Path, name: str, damage: str | None = None) -> Path:
+    def drop(models: Path, source: Path, name: str, damage: str | Path | None = None) -> Path:
         target = models / name
         shutil.copytree(source, target)
         if damage == "bytes":  # a flipped byte: the sha256 no longer matches
-            data = bytearray((target / "model.joblib").read_bytes())
+            data = bytearray((target / "seeded.coef.npy").read_bytes())
             data[len(data) // 2] ^= 0xFF
-            (target / "model.joblib").write_bytes(bytes(data))
-        elif damage == "versions":  # written by another scikit-learn
+            (target / "seeded.coef.npy").write_bytes(bytes(data))
+        elif damage == "versions":  # trained with other lemma tables
             meta = json.loads((target / "metadata.json").read_text())
-            meta["versions"]["scikit_learn"] = "0.0.1"
+            meta["versions"]["spacy_lookups_data"] = "0.0.1"
             (target / "metadata.json").write_text(json.dumps(meta))
+        elif damage is not None:
+            (target / "seeded.coef.npy").write_bytes(pickle_payload(Path(damage)))
+            rehash(target)
         set_current(models, name)
         return target
 
     return drop
+
+
+@pytest.fixture(scope="session")
+def tamper():
+    """What an attacker who can write a model folder does: ``payload(marker)`` (a pickle),
+    ``npy_payload(marker)`` (a pickle inside an .npy) and ``rehash(folder)``."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(payload=pickle_payload, npy_payload=npy_payload, rehash=rehash)

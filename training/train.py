@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 
 from classifier.lexicon import Lexicon
 from classifier.model import RoleClassifier
-from classifier.persist import METADATA_FILE, save_model
+from classifier.persist import ModelLoadError, read_metadata, save_model
 from training.examples import Role, class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
 DATA_FILES = ("roles.toml", "templates.toml")
@@ -132,12 +132,14 @@ def train(
         "metrics": {"training": metrics},
         "self_training": self_training,
     }
-    folder = save_model(model, models_dir, metadata)
+    notes = {}
     if self_training:
         from training.selftrain import CANDIDATES_FILE, lexicon_candidates
 
         lines = [json.dumps(c) for c in lexicon_candidates(model, corpus)]
-        (folder / CANDIDATES_FILE).write_text("".join(f"{line}\n" for line in lines))
+        notes[CANDIDATES_FILE] = "".join(f"{line}\n" for line in lines)
+    folder = save_model(model, models_dir, metadata, notes)
+    if self_training:
         log(
             f"{len(lines)} lexicon candidates the corpus taught, for review: {folder / CANDIDATES_FILE} "
             "(copy the lines you agree with into data/lexicon/<role>.jsonl)"
@@ -200,9 +202,10 @@ def _check_corpus(corpus: list[str], path, lexicon: Lexicon, log: Callable[[str]
 def _warn_if_current_was_self_trained(models_dir: Path, log: Callable[[str], None]) -> None:
     # make serve and make eval retrain when data/ or the code changed; say what that drops.
     try:
-        previous = json.loads((models_dir / "current" / METADATA_FILE).read_text()).get("self_training")
+        # Any format: a model of an older format is replaced too, and its corpus is worth naming.
+        previous = read_metadata(models_dir, any_format=True).get("self_training")
         corpus = previous and previous["path"]
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+    except (ModelLoadError, AttributeError, KeyError, TypeError):
         return
     if corpus:
         keep = f"make train UNLABELED={shlex.quote(corpus)} TEXT_COL={shlex.quote(previous.get('text_col', 'text'))}"

@@ -65,7 +65,7 @@ def test_reload_swaps_in_the_newest_model(admin, fresh_models, other_model, drop
     "damage, reason",
     [
         ("bytes", "does not match the sha256"),
-        ("versions", "was written with scikit_learn 0.0.1"),
+        ("versions", "was trained with spacy_lookups_data 0.0.1"),
     ],
 )
 def test_bad_model_is_refused_and_old_keeps_serving(
@@ -79,3 +79,36 @@ def test_bad_model_is_refused_and_old_keeps_serving(
     answer = admin.post("/classify", json={"text": samples[0]["text"]}).json()
     assert answer["model_version"] == old and answer["label"] == samples[0]["label"]
     assert 'rolelens_model_reloads_total{outcome="refused"} 1.0' in admin.get("/metrics").text
+
+
+def test_a_pickle_payload_is_refused_never_run_and_old_keeps_serving(
+    admin, fresh_models, models_dir, drop_model, assert_error, samples, tmp_path
+):
+    """A newest model whose array file is a pickle that would run a command (hashes recomputed) gets a 409."""
+    old = admin.get("/model").json()["model_version"]
+    marker = tmp_path / "ran"
+    drop_model(fresh_models, models_dir / "current", "crafted", marker)
+    r = admin.post("/admin/reload", headers=AUTH)
+    assert_error(r, 409, "model_refused", f"{old} keeps serving", "is not an array of numbers", "make train")
+    assert not marker.exists()
+    assert admin.post("/classify", json={"text": samples[0]["text"]}).json()["model_version"] == old
+
+
+def test_current_leading_outside_the_models_folder_is_refused(admin, fresh_models, models_dir, assert_error, tmp_path):
+    """A `current` link to a model outside the configured folder is refused on reload (409) and at start-up."""
+    import shutil
+
+    from classifier.persist import ModelLoadError
+
+    old = admin.get("/model").json()["model_version"]
+    outside = tmp_path / "elsewhere"
+    shutil.copytree((models_dir / "current").resolve(), outside)
+    (fresh_models / "current").unlink()
+    (fresh_models / "current").symlink_to(outside)
+    r = admin.post("/admin/reload", headers=AUTH)
+    assert_error(r, 409, "model_refused", f"{old} keeps serving", "outside", "ROLELENS_MODEL_DIR")
+    with pytest.raises(ModelLoadError, match="outside"):
+        with TestClient(create_app(Settings(model_dir=fresh_models))):
+            pass
+    with TestClient(create_app(Settings(model_dir=outside))) as named:  # that folder, named itself, is served
+        assert named.get("/model").json()["model_version"] == old
