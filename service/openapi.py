@@ -14,6 +14,8 @@ def with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Write the configured text length and batch size into the request schemas, in place.
 
     They are settings, so the pydantic models cannot carry them; the routes enforce them.
+    Also what FastAPI's document model loses: an id's 64-bit bounds (it stores them as
+    floats, and 2^63 - 1 becomes 2^63), and that an upload takes no other form fields.
 
     >>> doc = {"components": {"schemas": {"BatchRequest": {"properties": {"items": {}}}}}}
     >>> with_limits(doc, Settings(max_batch_items=8))["components"]["schemas"]["BatchRequest"]["properties"]
@@ -25,6 +27,12 @@ def with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
             properties["text"]["maxLength"] = settings.max_text_chars
         if name == "BatchRequest":
             properties["items"]["maxItems"] = settings.max_batch_items
+        if name == "BatchItem":
+            for choice in properties["id"]["anyOf"]:
+                if choice.get("type") == "integer":
+                    choice.update(minimum=-(2**63), maximum=2**63 - 1)
+        if name.startswith("Body_classify_file"):  # FastAPI's name for the upload's form
+            component["additionalProperties"] = False
     return schema
 
 

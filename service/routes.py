@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from service.deps import MetricsDep, ModelDep, SettingsDep
 from service.errors import ApiError, error_responses
@@ -169,7 +170,9 @@ async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: Setting
     "/classify/file", response_model=FileClassifyResponse, summary="Classify an uploaded PDF, DOCX or plain-text file"
 )
 async def classify_file(
-    file: Annotated[UploadFile, File(description="a PDF, DOCX or UTF-8 text file")],
+    file: Annotated[
+        UploadFile, File(description="a PDF, DOCX or UTF-8 text file, not empty", json_schema_extra={"minLength": 1})
+    ],
     loaded: ModelDep,
     settings: SettingsDep,
     metrics: MetricsDep,
@@ -180,23 +183,7 @@ async def classify_file(
         Literal["true", "false"], Form(description="false answers without evidence and top features")
     ] = "true",
 ) -> Response:
-    form = await request.form()  # already parsed for the parameters above; read again from cache
-    fields = ("file", "kind", "explain")
-    unknown = [k for k in dict.fromkeys(form.keys()) if k not in fields]
-    repeated = [k for k in fields if len(form.getlist(k)) > 1]
-    if unknown or repeated:
-        # Field names are what the client sent: only ours are named back.
-        raise ApiError(
-            422,
-            "invalid_request",
-            "; ".join(
-                ([unknown_fields(unknown, fields, "this upload")] if unknown else [])
-                + [
-                    f"{k}: sent {len(form.getlist(k))} times; send one (use /classify/batch for many texts)"
-                    for k in repeated
-                ]
-            ),
-        )
+    check_upload_fields(await request.form())  # already parsed for the parameters above: from cache
     data = await file.read(settings.max_file_bytes + 1)
     if len(data) > settings.max_file_bytes:
         raise ApiError(
@@ -235,6 +222,33 @@ async def classify_file(
             "text": extracted.text,
         }
     )
+
+
+UPLOAD_FIELDS = ("file", "kind", "explain")
+
+
+def check_upload_fields(form: FormData) -> None:
+    """Refuse an upload's unknown, repeated or empty form fields rather than ignore them.
+
+    Field names are what the client sent (any size): only ours are named back. An empty
+    value is refused because FastAPI reads it as "not sent" and would use the default.
+    """
+    unknown = [k for k in dict.fromkeys(form.keys()) if k not in UPLOAD_FIELDS]
+    repeated = [k for k in UPLOAD_FIELDS if len(form.getlist(k)) > 1]
+    blank = [k for k in ("kind", "explain") if form.get(k) == ""]
+    if unknown or repeated or blank:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "; ".join(
+                ([unknown_fields(unknown, UPLOAD_FIELDS, "this upload")] if unknown else [])
+                + [
+                    f"{k}: sent {len(form.getlist(k))} times; send one (use /classify/batch for many texts)"
+                    for k in repeated
+                ]
+                + [f"{k}: empty; send one of its values (see /docs), or leave the field out" for k in blank]
+            ),
+        )
 
 
 def _safe_name(name: str | None) -> str | None:

@@ -109,7 +109,7 @@ class BatchItem(TextItem):
     """One text of a batch, with the caller's own id for it."""
 
     # Strict: true or 1.0 is no id of ours, and would come back as 1.
-    id: str | Annotated[StrictInt, Field(ge=-(2**63), lt=2**63)] | None = Field(
+    id: str | Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)] | None = Field(
         None,
         description="your id for this text (a string, or an integer that fits in 64 bits); returned with its result",
     )

@@ -176,3 +176,10 @@ def test_docs_page_is_served_from_local_assets(api):
         assert asset.status_code == 200 and len(asset.content) > 100, url
     assert "SwaggerUIBundle" in api.get("/docs-assets/swagger-ui-bundle.js").text
     assert '"/openapi.json"' in api.get("/static/docs.js").text
+
+
+@pytest.mark.parametrize("field", ["kind", "explain"])
+def test_empty_form_fields_are_refused_not_defaulted(api, assert_error, field):
+    """An empty kind or explain in an upload is refused by name rather than read as the default."""
+    r = api.post("/classify/file", files={"file": ("p.txt", POSTING.encode(), "text/plain")}, data={field: ""})
+    assert_error(r, 422, "invalid_request", f"{field}: empty; send one of its values")
