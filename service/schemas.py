@@ -68,7 +68,8 @@ class ClosedModel(BaseModel):
     @classmethod
     def _known_fields_only(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            unknown = [k for k in data if k not in cls.model_fields]
+            known = cls.model_fields  # a property that builds a dict: read it once, not per key
+            unknown = [k for k in data if k not in known]
             if unknown:
                 raise PydanticCustomError("unknown_field", cls._unknown_message(unknown))
         return data
