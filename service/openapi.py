@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from service.settings import Settings
 
@@ -38,16 +37,11 @@ def with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
 
 def install_openapi(app: FastAPI, settings: Settings) -> None:
     """Make ``/openapi.json`` publish ``settings``' limits; built once, on first request."""
+    build = app.openapi  # FastAPI's own, which caches its document in app.openapi_schema
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                routes=app.routes,
-            )
-            app.openapi_schema = with_limits(schema, settings)
+            with_limits(build(), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
