@@ -8,7 +8,7 @@ import logging
 from fastapi import APIRouter, Depends, Request
 
 from service.deps import MetricsDep, SettingsDep, SlotDep
-from service.errors import ApiError
+from service.errors import ApiError, error_responses
 from service.schemas import ReloadResponse
 
 log = logging.getLogger("rolelens")
@@ -27,14 +27,15 @@ async def require_admin(request: Request, settings: SettingsDep) -> None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
 
-router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/admin", dependencies=[Depends(require_admin)], responses=error_responses(401, 403, 409, 413, 500)
+)
 
 
 @router.post(
     "/reload",
     response_model=ReloadResponse,
     summary="Load the newest trained model and swap it in; requests in flight finish on the old one",
-    responses={409: {"description": "the newest model was refused; the old one keeps serving"}},
 )
 async def reload(slot: SlotDep, settings: SettingsDep, metrics: MetricsDep) -> ReloadResponse:
     serving = slot.current.version

@@ -15,6 +15,7 @@ from service.errors import install_error_handlers
 from service.metrics import Metrics
 from service.middleware import RequestMiddleware
 from service.model_slot import ModelSlot, load_ready
+from service.openapi import install_openapi
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("rolelens")
@@ -43,15 +44,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Does a job posting or resume lean towards ML engineer or data scientist, how strongly, and why?",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by web.py from local files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.page_html = web.page_html()
     install_error_handlers(app)
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes, mounts=("/static",))
+    install_openapi(app, settings)
+    mounts = ("/static", "/docs-assets")
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes, mounts=mounts)
     # Routes are tried in order: the classify routes, which take nearly all requests, first.
     app.include_router(routes.json_router)
     for module in (routes, ops, admin, web):
         app.include_router(module.router)
     app.mount("/static", web.static_files(), name="static")
+    app.mount("/docs-assets", web.docs_assets(), name="docs-assets")
     return app

@@ -19,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.schemas import MAX_DETAILS, ErrorResponse
+
 EXAMPLE_BODY = '{"text": "...", "kind": "posting"}'
 UPLOAD_HINT = "send the file as multipart/form-data in a field named 'file' (curl -F file=@resume.pdf)"
 
@@ -38,6 +40,29 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
         self.details = details or []
         self.headers = headers
+
+
+# What each status means on our routes, for the OpenAPI document.
+_MEANING = {
+    400: "the body is not valid JSON, not UTF-8, or a broken multipart upload",
+    401: "a missing or wrong bearer token",
+    403: "admin endpoints are disabled (ROLELENS_ADMIN_TOKEN is unset)",
+    409: "the newest model was refused; the old one keeps serving",
+    413: "the body, the file, or its pages or unpacked size are over a limit",
+    415: "the body is not JSON, or the file is not PDF, DOCX or UTF-8 text",
+    422: "a field is missing or wrong, a text is blank or too long, a batch too large, or a file unreadable",
+    500: "a bug: report the request id",
+    503: "no model is loaded yet",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route: each error status with the one error shape as its body.
+
+    >>> sorted(error_responses(415, 422))
+    [415, 422]
+    """
+    return {status: {"model": ErrorResponse, "description": _MEANING[status]} for status in statuses}
 
 
 def error_body(
@@ -97,16 +122,20 @@ def from_validation(exc: RequestValidationError) -> ApiError:
     for e in errors:
         message = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
         loc = list(e.get("loc", ()))
+        if e.get("type") == "extra_forbidden":
+            # The key is what the client sent, of any size: name the object that holds it instead.
+            loc, message = loc[:-1], "holds a field that is not a field of this request: see /docs for the fields"
         if len(loc) >= 2 and loc[-2] == "id" and loc[-1] in ("str", "constrained-int", "int"):
             # The id's two accepted types fail one by one; say once what an id may be.
             loc, message = (
                 loc[:-1],
-                "must be a string, or a whole number from -2^63 to 2^63-1 (send bigger ids as strings)",
+                "must be a string, or a whole number from -2^63 to 2^63-1 "
+                "(not true, not 1.0; send bigger ids as strings)",
             )
-            if any(d["field"] == field_path(loc) for d in details):
-                continue
         where = field_path(loc)
-        if e.get("type") in ("bool_type", "bool_parsing"):
+        if details and details[-1]["field"] == where and details[-1]["message"] == message:
+            continue
+        if e.get("type") in ("bool_type", "bool_parsing") or (where == "explain" and e.get("type") == "literal_error"):
             message = "send true or false (a JSON boolean, without quotes; in a form, the word true or false)"
         elif where == "items" and e.get("type") == "too_short":
             message = 'send at least one item: a list of {"text": "..."} objects'
@@ -114,15 +143,13 @@ def from_validation(exc: RequestValidationError) -> ApiError:
             message = f"expected a JSON object such as {EXAMPLE_BODY}"
         elif where == "file" and e.get("type") == "missing":
             message = f"no file was uploaded: {UPLOAD_HINT}"
-        elif e.get("type") == "extra_forbidden":
-            message = "not a field of this request: check its spelling, or see /docs for the fields"
-            if where.startswith("items[") and where.endswith("].explain"):
-                message = 'not a field of an item: "explain" applies to the whole batch, so put it beside "items"'
         details.append({"field": where, "message": message})
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
-    if len(details) > 3:
+    if len(details) > MAX_DETAILS:
+        summary += f" (and {len(details) - 3} more; details lists the first {MAX_DETAILS})"
+    elif len(details) > 3:
         summary += f" (and {len(details) - 3} more in details)"
-    return ApiError(422, "invalid_request", summary, details)
+    return ApiError(422, "invalid_request", summary, details[:MAX_DETAILS])
 
 
 def from_http(exc: StarletteHTTPException, content_type: str = "") -> ApiError:

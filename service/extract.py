@@ -68,6 +68,11 @@ def extract_text(data: bytes, limits: Limits) -> Extracted:
 
 
 def _plain(data: bytes) -> Extracted:
+    # UTF-32's little-endian BOM starts with UTF-16's: test it first, or it reads as UTF-16 garbage.
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise ApiError(
+            415, "unsupported_media_type", f"the file is UTF-32 text: save it as UTF-8 (accepted: {ACCEPTED})"
+        )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:

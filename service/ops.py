@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from service.deps import MetricsDep, ModelDep
-from service.errors import ApiError
+from service.errors import ApiError, error_responses
 from service.schemas import Health, Live, Ready
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(500))
 
 
 @router.get("/health/live", response_model=Live, summary="The process is up and answering")
@@ -23,7 +23,7 @@ async def live() -> Live:
     "/health/ready",
     response_model=Ready,
     summary="A model is loaded and requests will be served",
-    responses={503: {"description": "no model loaded yet"}},
+    responses=error_responses(503),
 )
 async def ready(request: Request) -> Ready:
     slot = getattr(request.app.state, "slot", None)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from typing import Annotated, Literal
+from collections.abc import Collection
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 Kind = Literal["posting", "resume", "auto"]
+# An error answer lists at most this many invalid fields (its message gives the count of all).
+MAX_DETAILS = 20
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -31,6 +36,49 @@ def check_text(text: str) -> str:
     return text
 
 
+def unknown_fields(given: Collection[str], known: Collection[str], where: str = "this request") -> str:
+    """Say that fields are unknown without repeating their names, which may be anything (or megabytes).
+
+    >>> unknown_fields(["explian"], ["text", "kind", "explain"])
+    "1 unknown field (did you mean 'explain'?): the fields of this request are text, kind and explain"
+    """
+    guesses = []
+    for name in list(given)[:20]:
+        # Short names only: a long one is no misspelling, and difflib is slow on it.
+        if len(name) <= 40:
+            guesses += [g for g in difflib.get_close_matches(name, known, n=1, cutoff=0.6) if g not in guesses]
+    n = len(given)
+    hint = f" (did you mean {' or '.join(repr(g) for g in guesses)}?)" if guesses else ""
+    *first, last = known
+    return f"{n} unknown field{'' if n == 1 else 's'}{hint}: the fields of {where} are {', '.join(first)} and {last}"
+
+
+class ClosedModel(BaseModel):
+    """A request object that refuses fields it does not know, as one error, before reading the rest.
+
+    Unknown fields are refused rather than ignored: a misspelt or misplaced option ("explain"
+    on a batch item) would otherwise be dropped without a word. pydantic's own check
+    (``extra="forbid"``, kept for the JSON schema) reports each unknown key with its name:
+    a million of them took 20 s and 1.6 GB, and a key of 1 MB came back in the error.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = cls.model_fields  # a property that builds a dict: read it once, not per key
+            unknown = [k for k in data if k not in known]
+            if unknown:
+                raise PydanticCustomError("unknown_field", cls._unknown_message(unknown))
+        return data
+
+    @classmethod
+    def _unknown_message(cls, unknown: list[str]) -> str:
+        return unknown_fields(unknown, list(cls.model_fields))
+
+
 EXPLAIN_FIELD = Field(
     True,
     description="false answers only label, probabilities, lean and kind: faster on long texts, "
@@ -38,14 +86,15 @@ EXPLAIN_FIELD = Field(
 )
 
 
-class TextItem(BaseModel):
+class TextItem(ClosedModel):
     """A posting or resume to classify."""
 
-    # An unknown field is refused rather than ignored: a misspelt or misplaced option
-    # ("explain" on a batch item) would otherwise be dropped without a word.
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(description="the posting or resume text, plain UTF-8")
+    # check_text refuses a blank text; the schema says so for clients and fuzzers, and the
+    # app adds maxLength from ROLELENS_MAX_TEXT_CHARS (service/openapi.py).
+    text: str = Field(
+        description="the posting or resume text, plain UTF-8, with at least one character that is not a space",
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
+    )
     kind: Kind = Field("auto", description="what the text is; 'auto' guesses from its voice")
 
     _check_text = field_validator("text")(check_text)
@@ -60,7 +109,8 @@ class ClassifyRequest(TextItem):
 class BatchItem(TextItem):
     """One text of a batch, with the caller's own id for it."""
 
-    id: str | Annotated[int, Field(ge=-(2**63), lt=2**63)] | None = Field(
+    # Strict: true or 1.0 is no id of ours, and would come back as 1.
+    id: str | Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)] | None = Field(
         None,
         description="your id for this text (a string, or an integer that fits in 64 bits); returned with its result",
     )
@@ -72,12 +122,18 @@ class BatchItem(TextItem):
             raise ValueError("id must be at most 256 characters of valid Unicode")
         return value
 
+    @classmethod
+    def _unknown_message(cls, unknown: list[str]) -> str:
+        if "explain" in unknown:
+            return 'explain is not a field of an item: it applies to the whole batch, so put it beside "items"'
+        return unknown_fields(unknown, list(cls.model_fields), "an item")
 
-class BatchRequest(BaseModel):
+
+class BatchRequest(ClosedModel):
     """Several texts to classify in one call (the limit is ROLELENS_MAX_BATCH_ITEMS)."""
 
-    model_config = ConfigDict(extra="forbid")
-
+    # The app adds maxItems from ROLELENS_MAX_BATCH_ITEMS to the schema; a route dependency
+    # refuses a longer list before any item is validated.
     items: list[BatchItem] = Field(min_length=1, description="the texts, classified in this order")
     explain: StrictBool = Field(True, description=EXPLAIN_FIELD.description + "; applies to every item")
 
@@ -114,7 +170,12 @@ class ClassifyResponse(BaseModel):
         description="false when no lexicon phrase was found: the label rests on model features alone "
         "(absent when explain is false, as are evidence and top_features)",
     )
-    evidence: list[EvidenceItem] | SkipJsonSchema[None] = None
+    evidence: list[EvidenceItem] | SkipJsonSchema[None] = Field(
+        None, description="lexicon phrases found, in text order: the first ROLELENS_MAX_EVIDENCE of them"
+    )
+    evidence_total: int | SkipJsonSchema[None] = Field(
+        None, description="how many phrases were found; more than evidence lists when over ROLELENS_MAX_EVIDENCE"
+    )
     top_features: list[FeatureItem] | SkipJsonSchema[None] = None
     model_version: str
 
@@ -140,6 +201,31 @@ class FileClassifyResponse(ClassifyResponse):
     pages: int | None = Field(description="pages read, for a PDF")
     chars_extracted: int
     text: str = Field(description="the text extracted from the file, which evidence offsets index")
+
+
+class ErrorDetail(BaseModel):
+    """One invalid field of a request."""
+
+    field: str = Field(description="where, such as items[3].text")
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    """What went wrong and what to do about it."""
+
+    status: int
+    code: str = Field(description="stable, for programs to branch on: see the README's list")
+    message: str = Field(description="for a person: what is wrong and what to do; never repeats the text sent")
+    request_id: str | None
+    details: list[ErrorDetail] = Field(
+        description=f"the invalid fields, at most {MAX_DETAILS} (the message counts them all)"
+    )
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every error answer."""
+
+    error: ErrorInfo
 
 
 class Live(BaseModel):

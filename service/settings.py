@@ -34,14 +34,22 @@ class Settings(BaseSettings):
     inline_chars: int = Field(
         20_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
     )
+    max_evidence: int = Field(
+        200, ge=1, description="most evidence phrases in the answer for one text (the first in the text)"
+    )
     admin_token: SecretStr | None = Field(None, description="bearer token of /admin/*; unset disables them")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     @field_validator("admin_token", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
+    def _stripped_token(cls, value: object) -> object:
         # ROLELENS_ADMIN_TOKEN= (empty) must disable the admin endpoints, not accept "Bearer ".
-        return None if isinstance(value, str) and not value.strip() else value
+        # Spaces around it (a quoted value, a line end) could never match a header, which is stripped.
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
 
 @functools.cache

@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = resources.files("service") / "static"
-# Everything the page needs is served from here: no CDN, no inline script.
+# Swagger UI's script and style sheet, from the fastapi-offline package, so /docs works offline.
+DOCS_ASSETS = resources.files("fastapi_offline") / "static"
+# Everything the pages need is served from here: no CDN, no inline script.
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
 
 router = APIRouter()
@@ -20,9 +22,20 @@ async def page(request: Request) -> HTMLResponse:
     return HTMLResponse(request.app.state.page_html, headers={"Content-Security-Policy": CSP})
 
 
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+async def docs() -> HTMLResponse:
+    # FastAPI's own page loads Swagger UI from a CDN and starts it with an inline script.
+    return HTMLResponse((STATIC / "docs.html").read_text(encoding="utf-8"), headers={"Content-Security-Policy": CSP})
+
+
 def static_files() -> StaticFiles:
     """The page's script and style sheet, mounted at ``/static``."""
     return StaticFiles(directory=str(STATIC))
+
+
+def docs_assets() -> StaticFiles:
+    """Swagger UI's files, mounted at ``/docs-assets``."""
+    return StaticFiles(directory=str(DOCS_ASSETS))
 
 
 def page_html() -> str:

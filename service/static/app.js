@@ -55,6 +55,12 @@ function render(result, text, source) {
   $("source").textContent = source;
   highlight($("highlighted"), text, result.evidence, roleClass);
   $("no-evidence").hidden = result.evidence.length > 0;
+  // The service answers the first ROLELENS_MAX_EVIDENCE phrases of a long text only.
+  const cut = result.evidence_total > result.evidence.length;
+  $("evidence-cut").hidden = !cut;
+  $("evidence-cut").textContent = cut
+    ? `The first ${result.evidence.length} of ${result.evidence_total} phrases found are marked.`
+    : "";
   $("features").replaceChildren(
     ...result.top_features.map((f) => {
       const li = document.createElement("li");

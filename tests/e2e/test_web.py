@@ -91,3 +91,17 @@ def test_errors_are_shown_to_the_person(page, tmp_path):
     )
     page.wait_for_selector("#error:not([hidden])")
     assert "PNG image" in page.inner_text("#error") and page.is_hidden("#result")
+
+
+def test_api_docs_render_offline_under_the_strict_csp(page):
+    """/docs renders Swagger UI with our operations from local files only, without a CSP violation."""
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    page.requests.clear()
+    page.goto(page.base + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")
+    assert "RoleLens" in page.inner_text(".swagger-ui .info .title")
+    paths = page.locator(".swagger-ui .opblock-summary-path").all_inner_texts()
+    assert {"/classify", "/classify/batch", "/classify/file"} <= {p.strip().replace("\u200b", "") for p in paths}
+    assert page.requests and all(url.startswith(page.base) for url in page.requests)  # nothing from a CDN
+    assert not [m for m in console if "Content Security Policy" in m], console

@@ -48,7 +48,10 @@ def test_json_endpoints_refuse_other_media_types(api, assert_error, content_type
         ({"text": POSTING, "kind": "poem"}, "kind: Input should be 'posting', 'resume' or 'auto'"),
         ([POSTING], "body: expected a JSON object"),
         ({"text": POSTING, "explain": "no"}, "explain: send true or false"),
-        ({"text": POSTING, "explian": False}, "explian: not a field of this request: check its spelling"),
+        (
+            {"text": POSTING, "explian": False},
+            "body: 1 unknown field (did you mean 'explain'?): the fields of this request are text, kind and explain",
+        ),
     ],
 )
 def test_wrong_fields_are_422_naming_the_field(api, assert_error, body, where):
@@ -63,7 +66,7 @@ def test_wrong_fields_are_422_naming_the_field(api, assert_error, body, where):
         ({"text": POSTING, "id": 1.5}, "items[0].id: must be a string, or a whole number"),
         (
             {"text": POSTING, "explain": False},
-            'items[0].explain: not a field of an item: "explain" applies to the whole',
+            'items[0]: explain is not a field of an item: it applies to the whole batch, so put it beside "items"',
         ),
     ],
 )
@@ -335,7 +338,7 @@ def test_empty_batch_says_what_to_send(api, assert_error):
 @pytest.mark.parametrize(
     "fields, words",
     [
-        ({"explian": "false"}, "explian: not a field of this upload"),
+        ({"explian": "false"}, "1 unknown field (did you mean 'explain'?): the fields of this upload are file, kind"),
         ({"explain": ["false", "true"]}, "explain: sent 2 times"),
         ({"explain": "nope"}, "explain: send true or false"),
     ],
