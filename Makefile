@@ -41,9 +41,10 @@ endif
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED)$(MODEL_PROBLEM),FORCE) | $(VENV)/.installed
 	$(if $(MODEL_PROBLEM),$(info retraining: the current model cannot be used ($(filter-out error:,$(MODEL_PROBLEM)))))
 	$(ROLELENS) train --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
-		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)"))
+		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)")) \
+		$(if $(ACCEPT),--accept)
 
-train: $(MODEL) ## retrain when data/, classifier/ or training/ changed or the model is damaged (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8] to self-train)
+train: $(MODEL) ## retrain when data/, classifier/ or training/ changed or the model is damaged (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8 ACCEPT=1] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
 
 serve: $(VENV)/.installed $(MODEL) ## train if no model is current or it fails its checks, then serve the API on 127.0.0.1:8000

@@ -63,9 +63,13 @@ def runtime_versions() -> dict[str, str]:
 
 
 def save_model(
-    model: Any, models_dir: str | Path, metadata: dict[str, Any] | None = None, notes: dict[str, str] | None = None
+    model: Any,
+    models_dir: str | Path,
+    metadata: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
+    make_current: bool = True,
 ) -> Path:
-    """Write ``model`` to a new folder ``models_dir/<version>`` and make it current.
+    """Write ``model`` to a new folder ``models_dir/<version>`` and, unless ``make_current`` is false, make it current.
 
     ``model`` is anything with ``get_state()`` (a fitted ``RoleClassifier``); ``notes``
     maps a ``<name>.jsonl`` file name to text written beside it. The folder appears whole
@@ -109,7 +113,8 @@ def save_model(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    set_current(models_dir, version)
+    if make_current:
+        set_current(models_dir, version)
     return final
 
 

@@ -234,10 +234,19 @@ def lexicon_candidates(model: RoleClassifier, corpus: Sequence[str], per_role: i
     n = sum(block["kept"].values())
     texts = np.rint((1 + n) / np.exp(vectorizer.idf_ - 1) - 1).astype(int)
     known = model.vectorizer_.vocabulary_
-    # Leave out what the lexicon has, role names, and pieces of contractions ("ll" of "we'll").
+    # Leave out what the lexicon has, role names, pieces of contractions ("ll" of "we'll"),
+    # numbers ("401k", "2023"), and words that both roles' texts use alike ("advanced",
+    # "support"): a lexicon phrase has to say which role a text leans to.
     usable = np.array(
-        [g not in known and "role_" not in g and "peer_" not in g and not _FRAGMENT.fullmatch(g) for g in names]
-    )
+        [
+            g not in known
+            and "role_" not in g
+            and "peer_" not in g
+            and not _FRAGMENT.fullmatch(g)
+            and not _DIGIT.search(g)
+            for g in names
+        ]
+    ) & _role_specific(model, vectorizer, corpus)
     ranked = {}
     for sign, label in ((-1, model.classes_[0]), (1, model.classes_[1])):
         scores = sign * block["coef"]
@@ -262,6 +271,25 @@ def lexicon_candidates(model: RoleClassifier, corpus: Sequence[str], per_role: i
     return out
 
 
+# An n-gram is a candidate for a role when the share of that role's texts holding it is at
+# least this many times the share of the other role's texts that do.
+SPECIFIC = 2.0
+
+
+def _role_specific(model: RoleClassifier, vectorizer, corpus: Sequence[str]) -> np.ndarray:
+    """Per column of the corpus block: whether one role's texts (as the model labels them) hold it far more often."""
+    held = vectorizer.transform(list(corpus)) > 0
+    labels = model.predict(list(corpus))
+    shares = []
+    for c in model.classes_:
+        rows = labels == c
+        # Add-one smoothing: a word in 1 of 3 texts of a role is no evidence.
+        shares.append((np.asarray(held[rows].sum(axis=0)).ravel() + 1) / (rows.sum() + 2))
+    ratio = shares[0] / shares[1]
+    return (ratio >= SPECIFIC) | (ratio <= 1 / SPECIFIC)
+
+
+_DIGIT = re.compile(r"\d")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]{}|•\n]")
 _FRAGMENT = re.compile(r"[a-z]|ll|ve|re")
 

@@ -350,3 +350,47 @@ def test_eval_adapt_scores_halves_and_the_whole_set(tmp_path, samples):
     assert set(means) == {"seeded", "adapted", "seeded, whole set", "adapted to the whole set"}
     assert sum("mix of roles found" in line for line in lines) == 3
     assert means["adapted to the whole set"][0] >= 0.95
+
+
+def test_a_self_trained_model_that_scores_worse_is_kept_but_not_made_current(tmp_path, samples):
+    """When self-training lowers macro-F1 on the evaluation data, the new folder is kept and current stays, unless accepted."""
+    corpus = tmp_path / "corpus.csv"
+    write_corpus(corpus, made_up_corpus(samples))
+    # The corpus ties Zorbflux to ML engineer texts; this evaluation file says the opposite.
+    labelled = tmp_path / "eval.csv"
+    with open(labelled, "w", newline="") as f:
+        rows = [(f"Team {k}. We build everything on Zorbflux.", "data_scientist") for k in range(6)]
+        rows += [(f"Team {k}. Our reports live in Quillmetry.", "ml_engineer") for k in range(6)]
+        csv.writer(f).writerows([("text", "label"), *rows])
+    models = tmp_path / "models"
+    seeded = train(DATA, models, n_per_role=200, log=lambda _m: None)
+    lines = []
+    kept = train(DATA, models, n_per_role=200, unlabeled=corpus, text_col="body", eval_data=labelled, log=lines.append)
+    assert kept.is_dir() and (models / "current").resolve() == seeded.resolve()
+    assert any("not made current" in line and "ACCEPT=1" in line for line in lines)
+    accepted = train(
+        DATA,
+        models,
+        n_per_role=200,
+        unlabeled=corpus,
+        text_col="body",
+        eval_data=labelled,
+        accept=True,
+        log=lambda _m: None,
+    )
+    assert (models / "current").resolve() == accepted.resolve()
+
+
+def test_lexicon_candidates_leave_out_numbers_and_words_both_roles_use(tmp_path, samples):
+    """Candidates name neither numbers nor words that both roles' texts hold alike; role-specific words stay."""
+    from training.selftrain import lexicon_candidates
+
+    texts = [t + " Advanced support since 2019." for t in made_up_corpus(samples)]
+    texts = [t + " Release 2024q4 is live." if "Zorbflux" in t else t for t in texts]
+    examples = generate_examples(*seed_inputs(), n_per_role=200, seed=0)
+    seeded = RoleClassifier(lexicon=seed_inputs()[1]).fit([e.text for e in examples], [e.label for e in examples])
+    model = self_train(seeded, texts, log=lambda _m: None)[0]
+    patterns = {c["pattern"] for c in lexicon_candidates(model, texts)}
+    assert "zorbflux" in patterns
+    assert not any(ch.isdigit() for p in patterns for ch in p)
+    assert not {"advanced", "support", "advanced support"} & patterns
