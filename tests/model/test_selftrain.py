@@ -353,7 +353,7 @@ def test_eval_adapt_scores_halves_and_the_whole_set(tmp_path, samples):
 
 
 def test_a_self_trained_model_that_scores_worse_is_kept_but_not_made_current(tmp_path, samples):
-    """When self-training lowers macro-F1 on the evaluation data, the new folder is kept and current stays, unless accepted."""
+    """When self-training lowers macro-F1 on evaluation data, the new folder is kept; current stays unless accepted."""
     corpus = tmp_path / "corpus.csv"
     write_corpus(corpus, made_up_corpus(samples))
     # The corpus ties Zorbflux to ML engineer texts; this evaluation file says the opposite.
