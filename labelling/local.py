@@ -7,6 +7,9 @@ flight, so memory stays flat however large the file is.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import multiprocessing
 import os
 import shutil
@@ -22,11 +25,12 @@ import pyarrow as pa
 
 from labelling import checkpoint
 from labelling.errors import LabelError
+from labelling.lock import job_lock
 from labelling.progress import Progress
 from labelling.readers import Chunk, CsvBlock, file_format, open_reader
-from labelling.scoring import check_columns
+from labelling.scoring import check_columns, check_input_types
 from labelling.worker import ChunkLabeller, ChunkResult, JobSpec, init_worker, label_chunk
-from labelling.writers import open_sink
+from labelling.writers import check_output_path, open_sink
 
 
 @dataclass
@@ -62,6 +66,25 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def one_job_per_output(func: Callable[..., LabelSummary]) -> Callable[..., LabelSummary]:
+    """Run a labelling function holding the output's lock, after checking that the output can be written."""
+
+    # A Dask job writes a folder of parts unless it writes a single file.
+    single = inspect.signature(func).parameters.get("single_file")
+    single_default = True if single is None else single.default
+
+    @functools.wraps(func)
+    def wrapper(input: str | Path, output: str | Path, **options) -> LabelSummary:
+        output = Path(output)
+        check_output_path(output, folder_ok=not options.get("single_file", single_default))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with job_lock(output):
+            return func(input, output, **options)
+
+    return wrapper
+
+
+@one_job_per_output
 def label_file(
     input: str | Path,
     output: str | Path,
@@ -143,6 +166,8 @@ def label_file(
     reader = open_reader(input, chunk_rows, encoding)
     try:
         check_columns(input, reader.columns, text_column, id_column, classes, explain, prefix)
+        if hasattr(reader, "schema"):
+            check_input_types(input, reader.schema, text_column, out_format)
         spec = JobSpec(
             str(model_folder), text_column, id_column, explain, prefix, out_format, output.name.lower().endswith(".gz")
         )
@@ -155,7 +180,6 @@ def label_file(
             model_version=version,
             output=str(output.resolve()),
         )
-        output.parent.mkdir(parents=True, exist_ok=True)
         workdir = checkpoint.workdir_for(output)
         state, resumed = checkpoint.start(workdir, identity, resume, log, restart)
         resumed_rows = state.rows_done
@@ -175,13 +199,15 @@ def label_file(
     results = _in_order(chunks, workers, spec, labeller, header=not resumed)
     try:
         for start, result in results:
-            state.position = sink.write(result.data)
+            with _writing(workdir):
+                state.position = sink.write(result.data)
             state.rows_done += result.rows
             state.chunks_done += 1
             labels.update(result.labels)
             errors.update(result.errors)
             state.labels, state.errors = dict(labels), dict(errors)
-            state.save(workdir)
+            with _writing(workdir):
+                state.save(workdir)
             examples += [
                 f"row {start + i + 1:,}{f' ({id_column} {ident})' if id_column else ''}: {message}"
                 for i, ident, message in result.examples
@@ -196,7 +222,8 @@ def label_file(
             )
             labeller = labeller or ChunkLabeller.load(spec)
             state.position = sink.write(labeller(Chunk(empty, None), header=True).data)
-        sink.finish()
+        with _writing(workdir):
+            sink.finish()
     finally:
         results.close()
         progress.close()
@@ -206,6 +233,18 @@ def label_file(
     return LabelSummary(
         output, state.rows_done, dict(labels), dict(errors), time.monotonic() - started, resumed_rows, examples
     )
+
+
+@contextlib.contextmanager
+def _writing(workdir: Path) -> Iterator[None]:
+    """Turn a failed write (a full disk, say) into a LabelError that says how to go on."""
+    try:
+        yield
+    except OSError as err:
+        raise LabelError(
+            f"cannot write to {workdir}: {err.strerror or err}; the chunks labelled so far are kept there: "
+            "free some space (or fix the folder), then run the same command with --resume"
+        ) from None
 
 
 def _numbered(chunks: Iterable[Chunk | CsvBlock], start: int) -> Iterator[tuple[int, Chunk | CsvBlock]]:
