@@ -158,7 +158,7 @@ class Scorer:
             if self.explain:
                 features = self.model.features(valid)
                 proba[idx] = self.model.predict_proba_features(features)
-                evidence, top = self._explain_rows(features, n, idx)
+                evidence, top = self._explain_rows(valid, features, n, idx)
             else:
                 proba[idx] = self.model.predict_proba(valid)
             best = proba[idx].argmax(axis=1)
@@ -179,12 +179,12 @@ class Scorer:
             ]
         return pa.Table.from_arrays(columns, schema=self.schema)
 
-    def _explain_rows(self, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _explain_rows(self, texts, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from labelling.explain import BatchExplainer
 
         if self._explainer is None:
             self._explainer = BatchExplainer(self.model)
         evidence = np.full(n, None, dtype=object)
         top = np.full(n, None, dtype=object)
-        evidence[idx], top[idx] = self._explainer.describe(features)
+        evidence[idx], top[idx] = self._explainer.describe(texts, features)
         return evidence, top
