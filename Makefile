@@ -30,8 +30,8 @@ setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tool
 
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED),FORCE) | $(VENV)/.installed
-	$(ROLELENS) train --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
-		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)"))
+	$(ROLELENS) train --data data --model-dir $(MODELS) $(if $(DATA),--eval "$(DATA)") \
+		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-column "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)"))
 
 train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
@@ -48,13 +48,14 @@ label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: m
 test: $(VENV)/.installed ## run the whole test suite
 	$(PY) -m pytest
 
-eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT_COL=text LABEL_COL=label]
+eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv|.csv.gz|.parquet [TEXT_COL=text LABEL_COL=label ERRORS=wrong.csv]
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval DATA=path/to.csv (../shared/eval/dev.csv is used when present)"; exit 2; }
-	$(ROLELENS) eval "$(DATA)" --model $(MODELS) --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+	$(ROLELENS) eval "$(DATA)" --model-dir $(MODELS) --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)" \
+		$(if $(ERRORS),--errors "$(ERRORS)")
 
 eval-selftrain: $(VENV)/.installed ## what self-training gains: learn from half of DATA's text, score the other half
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-selftrain DATA=path/to.csv"; exit 2; }
-	$(PY) -m training.halves "$(DATA)" --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+	$(PY) -m training.halves "$(DATA)" --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)"
 
 PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
 

@@ -237,12 +237,25 @@ def test_explain_adds_evidence_and_top_features(tmp_path, models_dir, model):
 
 
 def test_progress_writes_plain_lines_when_not_on_a_terminal(tmp_path, jobs_csv, models_dir):
-    """Off a terminal, progress is whole log lines with rows, rate and ETA, not a redrawn bar."""
+    """Off a terminal, progress is whole log lines with rows, rate and what is left, not a redrawn bar."""
     stream = io.StringIO()
     run(jobs_csv, tmp_path / "out.csv", models_dir, chunk_rows=10, progress=Progress(stream, every=0, tty=False))
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3 and lines[-1].startswith("labelling: 30 rows,")
-    assert "rows/s" in lines[-1] and "ETA" in lines[-1] and "\r" not in stream.getvalue()
+    assert "rows/s" in lines[-1] and "100% read, finishing" in lines[-1] and "\r" not in stream.getvalue()
+    assert "ETA ?" not in stream.getvalue()  # a small file is read at once: nothing is unknown
+
+
+def test_progress_gives_the_time_left_while_reading_and_no_question_mark_at_the_end():
+    """Half read after some seconds gives a clock ETA; all read says finishing, never 'ETA ?'."""
+    stream = io.StringIO()
+    progress = Progress(stream, every=0, tty=False)
+    progress.begin()
+    progress._started -= 10  # ten seconds in
+    progress.update(100, 100, 0.5)
+    progress.update(200, 200, 1.0)
+    first, last = stream.getvalue().splitlines()
+    assert first.endswith("50% read, ETA 0:00:10") and last.endswith("100% read, finishing")
 
 
 def test_progress_redraws_one_line_on_a_terminal():
