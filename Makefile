@@ -45,7 +45,10 @@ label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: m
 	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make label IN=input.csv OUT=output.csv [TEXT_COL=column] [ARGS='--explain']"; exit 2; }
 	$(ROLELENS) label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
 
-test: $(VENV)/.installed ## run the whole test suite
+# The browser tests drive Debian's Chromium: installed here when possible, else a message says how.
+CHROMIUM ?= /usr/bin/chromium
+test: $(VENV)/.installed ## run the whole test suite (installs Debian's chromium for the browser tests when it can)
+	@CHROMIUM="$(CHROMIUM)" .ci/chromium
 	$(PY) -m pytest
 
 eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv|.csv.gz|.parquet [TEXT_COL=text LABEL_COL=label ERRORS=wrong.csv]
