@@ -190,3 +190,14 @@ def test_a_missing_input_file_is_named(tmp_path, models_dir, capsys):
     write_csv(tmp_path / "x.csv", [{"text": "a"}])
     code, err = label(capsys, tmp_path / "missing.csv", tmp_path / "out.csv", models_dir)
     assert code == 2 and "missing.csv does not exist" in err
+
+
+def test_the_dask_engine_takes_the_same_lock(tmp_path, jobs_csv, models_dir):
+    """A Dask job for an output another job is writing stops before it starts a cluster."""
+    pytest.importorskip("distributed")
+    from labelling.dask_engine import label_with_dask
+
+    out = tmp_path / "out.parquet"
+    with job_lock(out), pytest.raises(LabelError, match="another rolelens job"):
+        label_with_dask(jobs_csv, out, text_column="text", model_dir=models_dir, log=lambda _m: None)
+    assert not out.exists() and not workdir_for(out).exists()
