@@ -40,8 +40,8 @@ endif
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED)$(MODEL_PROBLEM),FORCE) | $(VENV)/.installed
 	$(if $(MODEL_PROBLEM),$(info retraining: the current model cannot be used ($(filter-out error:,$(MODEL_PROBLEM)))))
-	$(ROLELENS) train --data data --models $(MODELS) $(if $(DATA),--eval "$(DATA)") \
-		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-col "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)")) \
+	$(ROLELENS) train --data data --model-dir $(MODELS) $(if $(DATA),--eval "$(DATA)") \
+		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-column "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)")) \
 		$(if $(ACCEPT),--accept)
 
 train: $(MODEL) ## retrain when data/, classifier/ or training/ changed or the model is damaged (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8 ACCEPT=1] to self-train)
@@ -56,20 +56,24 @@ label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: m
 	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make label IN=input.csv OUT=output.csv [TEXT_COL=column] [ARGS='--explain']"; exit 2; }
 	$(ROLELENS) label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
 
-test: $(VENV)/.installed ## run the whole test suite
+# The browser tests drive Debian's Chromium: installed here when possible, else a message says how.
+CHROMIUM ?= /usr/bin/chromium
+test: $(VENV)/.installed ## run the whole test suite (installs Debian's chromium for the browser tests when it can)
+	@CHROMIUM="$(CHROMIUM)" .ci/chromium
 	$(PY) -m pytest
 
-eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT_COL=text LABEL_COL=label]
+eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv|.csv.gz|.parquet [TEXT_COL=text LABEL_COL=label ERRORS=wrong.csv]
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval DATA=path/to.csv (../shared/eval/dev.csv is used when present)"; exit 2; }
-	$(ROLELENS) eval "$(DATA)" --model $(MODELS) --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+	$(ROLELENS) eval "$(DATA)" --model-dir $(MODELS) --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)" \
+		$(if $(ERRORS),--errors "$(ERRORS)")
 
 eval-selftrain: $(VENV)/.installed ## what self-training gains: learn from half of DATA's text, score the other half
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-selftrain DATA=path/to.csv"; exit 2; }
-	$(PY) -m training.halves "$(DATA)" --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+	$(PY) -m training.halves "$(DATA)" --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)"
 
 eval-adapt: $(VENV)/.installed ## what label --adapt gains: adapt to half of DATA's text, score the other half, and the whole set
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-adapt DATA=path/to.csv"; exit 2; }
-	$(PY) -m training.halves "$(DATA)" --adapt --text-col "$(TEXT_COL)" --label-col "$(LABEL_COL)"
+	$(PY) -m training.halves "$(DATA)" --adapt --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)"
 
 PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
 

@@ -145,16 +145,7 @@ class EvidenceFinder:
         found: list[tuple[int, int, int, LexiconEntry]],
         kind: str | None = None,
     ) -> list[Evidence]:
-        # Longest first, then earliest; a span has one lemma sequence, so entries are never compared.
-        found.sort()
-        used = bytearray(len(parts) // 2 + 1)
-        taken = []
-        for _, start, end, entry in found:
-            if used.find(1, start, end) < 0:
-                taken.append((start, end, entry))
-                used[start:end] = b"\x01" * (end - start)
-        taken.sort(key=itemgetter(0))
-        peers = _colleague_names(tokens, taken, kind)
+        taken, peers = resolve_matches(tokens, found, kind)
         # Token k is parts[2k + 1]: its offset is the length of all the parts before it.
         offsets = [0, *accumulate(map(len, parts))]
         out = []
@@ -165,6 +156,26 @@ class EvidenceFinder:
             else:
                 out.append(Evidence(text[a:b], a, b, entry.label, entry.weight, entry.kind, entry.pattern))
         return out
+
+
+def resolve_matches(
+    tokens: list[str], found: list[tuple[int, int, int, LexiconEntry]], kind: str | None = None
+) -> tuple[list[tuple[int, int, LexiconEntry]], set[int]]:
+    """The matches kept, as (first token, token after, entry) in text order, and which of them name colleagues.
+
+    ``found`` holds (-length, first token, token after, entry); where matches overlap the
+    longest wins, then the first. ``kind`` is read as :meth:`EvidenceFinder.find` reads it.
+    """
+    # A span has one lemma sequence, so entries are never compared.
+    found.sort()
+    used = bytearray(len(tokens) + 1)
+    taken = []
+    for _, start, end, entry in found:
+        if used.find(1, start, end) < 0:
+            taken.append((start, end, entry))
+            used[start:end] = b"\x01" * (end - start)
+    taken.sort(key=itemgetter(0))
+    return taken, _colleague_names(tokens, taken, kind)
 
 
 def is_word(token: str) -> bool:

@@ -68,13 +68,15 @@ def save_model(
     metadata: dict[str, Any] | None = None,
     notes: dict[str, str] | None = None,
     make_current: bool = True,
+    reuse: bool = False,
 ) -> Path:
     """Write ``model`` to a new folder ``models_dir/<version>`` and, unless ``make_current`` is false, make it current.
 
     ``model`` is anything with ``get_state()`` (a fitted ``RoleClassifier``); ``notes``
     maps a ``<name>.jsonl`` file name to text written beside it. The folder appears whole
     or not at all: it is written under a temporary name, renamed, and only then does the
-    ``current`` link switch to it.
+    ``current`` link switch to it. With ``reuse``, a folder already holding these very
+    files is returned instead of a new one, so that the same model keeps one version.
     """
     files = _state_files(*model.get_state())
     for name, text in (notes or {}).items():
@@ -83,6 +85,12 @@ def save_model(
         files[name] = text.encode("utf-8")
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     models_dir = Path(models_dir)
+    if reuse:
+        same = _folder_with(models_dir, _identity(hashes))
+        if same is not None:
+            if make_current:
+                set_current(models_dir, same.name)
+            return same
     models_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=models_dir))
     try:
@@ -116,6 +124,17 @@ def save_model(
     if make_current:
         set_current(models_dir, version)
     return final
+
+
+def _folder_with(models_dir: Path, sha: str) -> Path | None:
+    """A model folder of ``models_dir`` whose files are those of ``sha``, checked, or None."""
+    for meta_path in sorted(models_dir.glob(f"*/{METADATA_FILE}")):
+        try:
+            if json.loads(meta_path.read_text()).get("model_sha256") == sha:
+                return check_model(meta_path.parent)[0]
+        except (OSError, ValueError, ModelLoadError):
+            continue
+    return None
 
 
 def _state_files(config: dict[str, Any], arrays: dict[str, Any]) -> dict[str, bytes]:

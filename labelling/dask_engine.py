@@ -1,13 +1,13 @@
 """The Dask engine: the same labelling, partition by partition, on a Dask cluster.
 
-``dask.dataframe`` reads the input by blocks, each partition is scored with the
-same :class:`~labelling.scoring.Scorer` as the local engine (the model is loaded
-once per worker process), and the workers write a folder of part files, or one file
-on request. Without a scheduler address a local cluster is started for the job.
+Each partition is read and scored with the same code as the local engine (the
+model is loaded once per worker process), and the workers write a folder of part
+files, or one file on request. Without a scheduler address a local cluster is started
+for the job.
 
-A CSV is split into blocks at line ends, so a file whose texts hold line breaks
-inside quoted values must be read whole (``blocksize=None``) or converted to
-Parquet first; the local engine has no such limit.
+A CSV is cut into partitions at record ends, found by reading the file once here with
+the local engine's record splitter, so that a line break inside a quoted value never
+starts a partition: rows in equals rows out, as with the local engine.
 """
 
 from __future__ import annotations
@@ -23,26 +23,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from labelling.adapting import SUGGEST_FROM_ROWS, SUGGESTION, adapted_model
 from labelling.errors import LabelError
-from labelling.local import LabelSummary
-from labelling.readers import file_format, fit_fields, text_columns
-from labelling.scoring import Scorer, check_columns, output_schema
+from labelling.local import LabelSummary, one_job_per_output
+from labelling.readers import CsvLayout, CsvRange, CsvReader, csv_ranges, file_format
+from labelling.scoring import Scorer, check_columns, check_input_types, output_schema
 from labelling.worker import JobSpec
 from labelling.writers import merge_parquet
-
-RAGGED = "\x00rolelens-ragged:"  # marks, inside one partition, a line with more fields than the header
-
-
-class _FoldExtraFields:
-    """``on_bad_lines`` for pandas: keep a long line's values, marked so the row gets its error."""
-
-    def __init__(self, width: int):
-        self.width = width
-
-    def __call__(self, fields: list[str]) -> list[str]:
-        row = fit_fields(fields, self.width)
-        row[-1] = f"{RAGGED}{len(fields)}\x00{row[-1]}"
-        return row
 
 
 @functools.lru_cache(maxsize=2)
@@ -54,17 +41,38 @@ def _scorer(spec: JobSpec) -> Scorer:
     return Scorer(model, str(meta.get("model_version", "unknown")), spec.explain, spec.prefix)
 
 
-def label_partition(frame, spec: JobSpec, from_csv: bool, encoding: str = "utf-8"):
-    """One partition with the labelling columns appended; the same rows in the same order."""
-    base, errors = _read_values(frame, from_csv, encoding)
-    scores = _scorer(spec).score(pa.array(base[spec.text_column], from_pandas=True), errors)
-    return _joined(base, scores)
+def label_partition(frame, spec: JobSpec):
+    """One partition of a Parquet input with the labelling columns appended; the same rows in the same order."""
+    scores = _scorer(spec).score(pa.array(frame[spec.text_column], from_pandas=True))
+    return _joined(frame, scores)
 
 
-def partition_meta(frame, spec: JobSpec, from_csv: bool, classes: list[str], encoding: str = "utf-8"):
-    """The empty frame :func:`label_partition` returns for ``frame``'s meta, without loading the model."""
-    base, _ = _read_values(frame, from_csv, encoding)
-    return _joined(base, output_schema(classes, spec.explain, spec.prefix).empty_table())
+def label_csv_part(part: CsvRange | None, layout: CsvLayout, spec: JobSpec, encoding: str = "utf-8"):
+    """One range of a CSV file (``None``: the whole file), parsed as the local engine parses it, labelled."""
+    if part is None:
+        chunks = [block.parse() for block in CsvReader(layout.path, 2000, encoding)]
+    else:
+        chunks = [part.read(layout).parse()]
+    table = pa.concat_tables([_empty(layout), *(c.table for c in chunks)])
+    errors = None
+    if any(c.read_errors for c in chunks):
+        errors = [e for c in chunks for e in (c.read_errors or [None] * c.rows)]
+    scores = _scorer(spec).score(table.column(spec.text_column), errors)
+    return _joined(table.to_pandas(), scores)
+
+
+def partition_meta(frame, spec: JobSpec, classes: list[str]):
+    """The empty frame a labelled partition of ``frame``'s columns is, without loading the model."""
+    return _joined(frame, output_schema(classes, spec.explain, spec.prefix).empty_table())
+
+
+def csv_meta(layout: CsvLayout, spec: JobSpec, classes: list[str]):
+    """The empty frame :func:`label_csv_part` returns for a CSV file, without loading the model."""
+    return partition_meta(_empty(layout).to_pandas(), spec, classes)
+
+
+def _empty(layout: CsvLayout) -> pa.Table:
+    return pa.table({c: pa.array([], pa.string()) for c in layout.columns})
 
 
 def _joined(base, scores: pa.Table):
@@ -73,30 +81,6 @@ def _joined(base, scores: pa.Table):
     scores = scores.to_pandas()
     scores.index = base.index
     return pd.concat([base, scores], axis=1)
-
-
-def _read_values(frame, from_csv: bool, encoding: str):
-    """A partition's values as the local reader gives them, and each row's read error (or None)."""
-    if not from_csv:
-        return frame, None
-    names = list(frame.columns)
-    columns = [frame[c].tolist() for c in names]
-    last, width = columns[-1], len(names)
-    errors = [None] * len(frame)
-    for i, value in enumerate(last):
-        if isinstance(value, str) and value.startswith(RAGGED):
-            fields, _, last[i] = value[len(RAGGED) :].partition("\x00")
-            errors[i] = f"ragged line: {fields} fields where the header has {width}"
-    for i in range(len(frame)):
-        present = sum(col[i] is not None for col in columns)
-        if present < width:
-            errors[i] = f"ragged line: {present} fields where the header has {width}"
-            for col in columns[present:]:
-                col[i] = ""
-    arrays, errors = text_columns(names, columns, errors, encoding)
-    base = pa.Table.from_arrays(arrays, names=names).to_pandas()
-    base.index = frame.index
-    return base, errors
 
 
 def _dask_settings(func: Callable[..., LabelSummary]) -> Callable[..., LabelSummary]:
@@ -116,6 +100,7 @@ def _dask_settings(func: Callable[..., LabelSummary]) -> Callable[..., LabelSumm
 
 
 @_dask_settings
+@one_job_per_output
 def label_with_dask(
     input: str | Path,
     output: str | Path,
@@ -126,6 +111,7 @@ def label_with_dask(
     scheduler: str | None = None,
     workers: int | None = None,
     explain: bool = False,
+    adapt: bool = False,
     single_file: bool = False,
     blocksize: int | None = 64 << 20,
     encoding: str = "utf-8",
@@ -164,36 +150,36 @@ def label_with_dask(
     model_folder, model_meta = check_model(model_dir)
     model_folder = model_folder.resolve()
     classes = [str(c) for c in model_meta["labels"]]
-    gz_in = input.name.lower().endswith(".gz")
     if in_format == "csv":
-        from labelling.readers import CsvReader
+        layout, ranges = csv_ranges(input, blocksize, encoding)
+        check_columns(input, layout.columns, text_column, id_column, classes, explain, prefix)
+    else:
+        import pyarrow.parquet as pq
 
-        header = CsvReader(input, 1, encoding)
-        header.close()
-        frame = dd.read_csv(
-            str(input),
-            blocksize=None if gz_in else blocksize,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            engine="python",
-            on_bad_lines=_FoldExtraFields(len(header.columns)),
-            encoding=encoding,
-            encoding_errors="surrogateescape",
-            compression="gzip" if gz_in else None,
+        schema = pq.read_schema(input)
+        check_columns(input, schema.names, text_column, id_column, classes, explain, prefix)
+        check_input_types(input, schema, text_column, out_format)
+    notes = []
+    if adapt:
+        # Adapted here, once: the workers load the adapted folder as they would any model.
+        model_folder, note = adapted_model(input, text_column, encoding, model_folder, None, False, log)
+        notes.append(note)
+    spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format)
+    if in_format == "csv":
+        labelled = dd.from_map(
+            label_csv_part,
+            ranges or [None],
+            args=(layout, spec, encoding),
+            meta=csv_meta(layout, spec, classes),
+            enforce_metadata=False,
         )
     else:
         frame = dd.read_parquet(str(input))
-    columns = list(frame.columns)
-    check_columns(input, columns, text_column, id_column, classes, explain, prefix)
-    spec = JobSpec(str(model_folder), text_column, id_column, explain, prefix, out_format)
-    meta = partition_meta(frame._meta, spec, in_format == "csv", classes, encoding)
-    labelled = frame.map_partitions(label_partition, spec, in_format == "csv", encoding, meta=meta)
+        meta = partition_meta(frame._meta, spec, classes)
+        labelled = frame.map_partitions(label_partition, spec, meta=meta)
 
     tmp = output.with_name(output.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    if tmp.exists():
-        tmp.unlink()
+    shutil.rmtree(tmp, ignore_errors=True)  # left by an earlier Dask job, which is rerun whole
     gz_out = output.name.lower().endswith(".gz")
     parts = tmp if not single_file or out_format == "parquet" else None
     if out_format == "parquet":
@@ -234,7 +220,10 @@ def label_with_dask(
     totals = counts.groupby(level=0).sum()
     labels = {k[6:]: int(v) for k, v in totals.items() if k.startswith("label:")}
     errors = {k[6:]: int(v) for k, v in totals.items() if k.startswith("error:")}
-    return LabelSummary(output, int(totals.get("rows", 0)), labels, errors, time.monotonic() - started)
+    rows = int(totals.get("rows", 0))
+    if not adapt and rows >= SUGGEST_FROM_ROWS:
+        notes.append(SUGGESTION)
+    return LabelSummary(output, rows, labels, errors, time.monotonic() - started, notes=notes)
 
 
 def _partition_counts(frame, label_col: str, error_col: str):

@@ -1,26 +1,52 @@
-"""Short explanations for batch output, read off the feature matrix the model already built.
+"""Short explanations for batch output: the ``evidence`` and ``top_features`` columns.
 
-``RoleClassifier.explain`` tokenises every text a second time to give character
-offsets; that costs about as much as the labelling itself. A labelled file only needs to say
-which lexicon phrases were found and which features weighed most, and both can be
-read from the TF-IDF row of each text, so ``--explain`` costs little more than a
-plain run. A phrase is found when its longest n-grams, as the model's analyzer
-makes them, are all features of the text: exact for phrases no longer than the
-model's n-grams; for longer ones every consecutive n-gram of the phrase must occur.
+Evidence is what ``/classify`` finds (:class:`classifier.explain.EvidenceFinder`): phrases
+as they are written in the text, never a lexicon pattern the text does not hold. Top
+features are read off the feature matrix that scoring built already.
 """
 
 from __future__ import annotations
 
-from classifier.lexicon import SHARED
+from collections.abc import Sequence
+from itertools import accumulate
+
+from classifier.explain import COLLEAGUE, EvidenceFinder, resolve_matches
+
+
+class PhraseFinder(EvidenceFinder):
+    """The evidence ``/classify`` finds, as at most ``top_k`` strings a text, heaviest first.
+
+    It matches as :class:`EvidenceFinder` does, but writes out only the phrases it keeps:
+    a long posting holds a hundred matches, and building each one's record cost more
+    than the labelling itself.
+    """
+
+    def __init__(self, lexicon, top_k: int = 5):
+        super().__init__(lexicon)
+        self.top_k = top_k
+
+    def _evidence(self, text, parts, tokens, found, kind=None) -> list[str]:
+        taken, peers = resolve_matches(tokens, found, kind)
+        weight = [0.0 if k in peers else entry.weight for k, (_, _, entry) in enumerate(taken)]
+        offsets = [0, *accumulate(map(len, parts))]  # token k is parts[2k + 1]
+        items: dict[str, str] = {}  # one item per phrase whatever its case; line breaks read as spaces
+        for k in sorted(range(len(taken)), key=lambda k: -weight[k]):
+            start, end, entry = taken[k]
+            phrase = " ".join(text[offsets[2 * start + 1] : offsets[2 * end]].split())
+            item = f"{phrase} ({COLLEAGUE if k in peers else entry.label})"
+            items.setdefault(item.lower(), item)
+            if len(items) == self.top_k:
+                break
+        return list(items.values())
 
 
 class BatchExplainer:
-    """Turns rows of a model's feature matrix into ``evidence`` and ``top_features`` strings.
+    """Turns texts and their feature rows into ``evidence`` and ``top_features`` strings.
 
     Parameters
     ----------
     model : RoleClassifier
-        A fitted model; its lexicon and vocabulary are read once here.
+        A fitted model; its lexicon is indexed once here.
     top_k : int
         How many phrases and features each row reports.
     """
@@ -28,41 +54,19 @@ class BatchExplainer:
     def __init__(self, model, top_k: int = 5):
         self.top_k = top_k
         self.model = model
-        # The lexicon block comes first in the model's feature rows, so its columns are the vectorizer's.
-        vocab = model.vectorizer_.vocabulary_
-        analyse = model.vectorizer_.build_analyzer()
-        # Per phrase, the feature columns that must all be present (its longest n-grams, as the
-        # model's analyzer makes them), and the heaviest lexicon entry for it.
-        found: dict[tuple[int, ...], tuple[str, str, float]] = {}
-        for entry in model.lexicon_.entries:
-            if entry.label == SHARED:
-                continue
-            grams = analyse(entry.pattern)
-            longest = max((g.count(" ") for g in grams), default=0)
-            grams = [g for g in grams if g.count(" ") == longest]
-            if grams and all(g in vocab for g in grams):
-                key = tuple(sorted({vocab[g] for g in grams}))
-                if key not in found or found[key][2] < entry.weight:
-                    found[key] = (entry.pattern, entry.label, entry.weight)
-        self._single = {k[0]: v for k, v in found.items() if len(k) == 1}
-        self._multi = [(set(k), v) for k, v in found.items() if len(k) > 1]
+        self.finder = PhraseFinder(model.lexicon_, top_k)
 
-    def describe(self, features) -> tuple[list[str], list[str]]:
-        """``evidence`` and ``top_features`` strings for each row of a CSR feature matrix.
+    def describe(self, texts: Sequence[str], features) -> tuple[list[str], list[str]]:
+        """``evidence`` and ``top_features`` strings for texts and the rows of their CSR feature matrix.
 
-        Evidence lists lexicon phrases as ``phrase (role)``, heaviest first; top features
-        list ``feature (role contribution)``, largest contribution first.
+        Evidence lists distinct phrases as written (runs of white space as one space),
+        ``phrase (role)``, heaviest first, then in text order (a role name that names a
+        colleague is ``phrase (colleague)``, last); top features list
+        ``feature (role contribution)``, largest contribution first.
         """
         evidence, top = [], []
-        indptr, indices = features.indptr, features.indices
-        for i in range(features.shape[0]):
+        for i, found in enumerate(self.finder.find(texts)):
             contributions = self.model.contributions(features, i, self.top_k)
             top.append("; ".join(f"{name} ({role} {abs(c):.2f})" for name, role, c in contributions))
-            present = indices[indptr[i] : indptr[i + 1]].tolist()
-            hits = [self._single[c] for c in present if c in self._single]
-            if self._multi:
-                present = set(present)
-                hits += [entry for need, entry in self._multi if need <= present]
-            hits.sort(key=lambda e: -e[2])
-            evidence.append("; ".join(f"{phrase} ({role})" for phrase, role, _ in hits[: self.top_k]))
+            evidence.append("; ".join(found))
         return evidence, top

@@ -7,6 +7,10 @@ flight, so memory stays flat however large the file is.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
+import inspect
 import multiprocessing
 import os
 import shutil
@@ -21,12 +25,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from labelling import checkpoint
+from labelling.adapting import SUGGEST_FROM_ROWS, SUGGESTION, adapted_model
 from labelling.errors import LabelError
+from labelling.lock import job_lock
 from labelling.progress import Progress
 from labelling.readers import Chunk, CsvBlock, file_format, open_reader
-from labelling.scoring import check_columns
+from labelling.scoring import check_columns, check_input_types
 from labelling.worker import ChunkLabeller, ChunkResult, JobSpec, init_worker, label_chunk
-from labelling.writers import open_sink
+from labelling.writers import check_output_path, open_sink
 
 
 @dataclass
@@ -40,6 +46,7 @@ class LabelSummary:
     seconds: float
     resumed_rows: int = 0
     examples: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what --adapt did, or a word about it
 
     @property
     def error_rows(self) -> int:
@@ -54,6 +61,7 @@ class LabelSummary:
         kinds = ", ".join(f"{k} {v:,}" for k, v in Counter(self.errors).most_common())
         lines.append(f"  errors: {self.error_rows:,}" + (f" ({kinds})" if kinds else ""))
         lines += [f"    {e}" for e in self.examples]
+        lines += [f"  {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -62,6 +70,25 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def one_job_per_output(func: Callable[..., LabelSummary]) -> Callable[..., LabelSummary]:
+    """Run a labelling function holding the output's lock, after checking that the output can be written."""
+
+    # A Dask job writes a folder of parts unless it writes a single file.
+    single = inspect.signature(func).parameters.get("single_file")
+    single_default = True if single is None else single.default
+
+    @functools.wraps(func)
+    def wrapper(input: str | Path, output: str | Path, **options) -> LabelSummary:
+        output = Path(output)
+        check_output_path(output, folder_ok=not options.get("single_file", single_default))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with job_lock(output):
+            return func(input, output, **options)
+
+    return wrapper
+
+
+@one_job_per_output
 def label_file(
     input: str | Path,
     output: str | Path,
@@ -71,6 +98,7 @@ def label_file(
     model_dir: str | Path = "models",
     workers: int | None = None,
     explain: bool = False,
+    adapt: bool = False,
     resume: bool = False,
     restart: bool = False,
     chunk_rows: int = 2000,
@@ -95,6 +123,10 @@ def label_file(
         Processes that label; ``None`` uses every core, ``0`` labels in this process.
     explain : bool
         Also write ``evidence`` and ``top_features``.
+    adapt : bool
+        First adapt the model to a sample of the input's texts (:mod:`labelling.adapting`)
+        and label with the adapted model; the summary says what it changed, or why the
+        base model was kept.
     resume : bool
         Continue an interrupted run of the same job from its last finished chunk.
     restart : bool
@@ -143,6 +175,8 @@ def label_file(
     reader = open_reader(input, chunk_rows, encoding)
     try:
         check_columns(input, reader.columns, text_column, id_column, classes, explain, prefix)
+        if hasattr(reader, "schema"):
+            check_input_types(input, reader.schema, text_column, out_format)
         spec = JobSpec(
             str(model_folder), text_column, id_column, explain, prefix, out_format, output.name.lower().endswith(".gz")
         )
@@ -154,10 +188,14 @@ def label_file(
             encoding=encoding,
             model_version=version,
             output=str(output.resolve()),
+            adapt=adapt,
         )
-        output.parent.mkdir(parents=True, exist_ok=True)
         workdir = checkpoint.workdir_for(output)
         state, resumed = checkpoint.start(workdir, identity, resume, log, restart)
+        notes = []
+        if adapt:
+            folder, note = adapted_model(input, text_column, encoding, model_folder, workdir, resumed, log)
+            spec, notes = dataclasses.replace(spec, model_dir=str(folder)), [note]
         resumed_rows = state.rows_done
         reader.skip(state.rows_done)
         sink = open_sink(output, workdir, out_format, state.position if resumed else None)
@@ -175,13 +213,15 @@ def label_file(
     results = _in_order(chunks, workers, spec, labeller, header=not resumed)
     try:
         for start, result in results:
-            state.position = sink.write(result.data)
+            with _writing(workdir):
+                state.position = sink.write(result.data)
             state.rows_done += result.rows
             state.chunks_done += 1
             labels.update(result.labels)
             errors.update(result.errors)
             state.labels, state.errors = dict(labels), dict(errors)
-            state.save(workdir)
+            with _writing(workdir):
+                state.save(workdir)
             examples += [
                 f"row {start + i + 1:,}{f' ({id_column} {ident})' if id_column else ''}: {message}"
                 for i, ident, message in result.examples
@@ -196,16 +236,31 @@ def label_file(
             )
             labeller = labeller or ChunkLabeller.load(spec)
             state.position = sink.write(labeller(Chunk(empty, None), header=True).data)
-        sink.finish()
+        with _writing(workdir):
+            sink.finish()
     finally:
         results.close()
         progress.close()
         sink.close()
         reader.close()
     shutil.rmtree(workdir, ignore_errors=True)
+    if not adapt and state.rows_done >= SUGGEST_FROM_ROWS:
+        notes.append(SUGGESTION)
     return LabelSummary(
-        output, state.rows_done, dict(labels), dict(errors), time.monotonic() - started, resumed_rows, examples
+        output, state.rows_done, dict(labels), dict(errors), time.monotonic() - started, resumed_rows, examples, notes
     )
+
+
+@contextlib.contextmanager
+def _writing(workdir: Path) -> Iterator[None]:
+    """Turn a failed write (a full disk, say) into a LabelError that says how to go on."""
+    try:
+        yield
+    except OSError as err:
+        raise LabelError(
+            f"cannot write to {workdir}: {err.strerror or err}; the chunks labelled so far are kept there: "
+            "free some space (or fix the folder), then run the same command with --resume"
+        ) from None
 
 
 def _numbered(chunks: Iterable[Chunk | CsvBlock], start: int) -> Iterator[tuple[int, Chunk | CsvBlock]]:

@@ -53,8 +53,11 @@ class Progress:
         self._last = now
         elapsed = max(now - self._started, 1e-9)
         moved = fraction - self._from
-        eta = _clock(elapsed / moved * (1 - fraction)) if moved > 0 else "?"
-        line = f"{rows:,} rows, {rows_this_run / elapsed:,.0f} rows/s, {fraction:.0%} read, ETA {eta}"
+        if fraction >= 1:  # all read (a small file is at once): only the chunks in flight are left
+            eta = "finishing"
+        else:
+            eta = "ETA " + (_clock(elapsed / moved * (1 - fraction)) if moved > 0 else "?")
+        line = f"{rows:,} rows, {rows_this_run / elapsed:,.0f} rows/s, {fraction:.0%} read, {eta}"
         if self.tty:
             self.stream.write(f"\r\033[K{line}")
             self._drawn = True

@@ -8,7 +8,9 @@ take as they are keep their place and carry a read error instead:
 
 - a ragged line (more or fewer fields than the header): missing fields are empty,
   extra fields are joined with commas into the last column, so no value is lost;
-- bytes that do not decode in the file's encoding: shown as U+FFFD.
+- bytes that do not decode in the file's encoding: shown as U+FFFD;
+- a quoted value never closed: csv reads the rest of the file into it, so that row says
+  on which line the quote opened.
 
 Lines with no characters at all are not rows, as in pandas.
 """
@@ -27,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from labelling.errors import LabelError
-from labelling.records import RecordSplitter, splits_as_bytes
+from labelling.records import RecordSplitter, count_lines, splits_as_bytes
 
 # A quoted field longer than this is almost always an unbalanced quote eating the file.
 MAX_FIELD_CHARS = 1 << 26
@@ -76,6 +78,7 @@ class CsvBlock:
     rows: int
     first_line: int  # lines of the file before these records
     layout: CsvLayout
+    open_quote: int | None = None  # line ends before the last record, when its quote is never closed
 
     def parse(self) -> Chunk:
         """The rows of these records, parsed as the header was; LabelError for an unreadable record."""
@@ -84,7 +87,23 @@ class CsvBlock:
         rows = parse_rows(text, layout.path, self.first_line)
         if len(rows) != self.rows:  # the split and csv disagree: never number rows wrongly
             raise RuntimeError(f"{layout.path} line {self.first_line + 1}: {self.rows} rows cut, {len(rows)} parsed")
-        return rows_chunk(rows, layout.columns, layout.encoding)
+        errors = None
+        if self.open_quote is not None and rows:
+            errors = [None] * len(rows)
+            errors[-1] = unclosed_quote(self.first_line + self.open_quote + 1, count_lines(self.data) - self.open_quote)
+        return rows_chunk(rows, layout.columns, layout.encoding, errors)
+
+
+def unclosed_quote(line: int, lines: int) -> str:
+    """The error of the row that an unclosed quote on ``line`` ran to the end of the file.
+
+    >>> unclosed_quote(3, 1000)[:62]
+    'unclosed quote: a quoted value opens on line 3 and never ends,'
+    """
+    return (
+        f"unclosed quote: a quoted value opens on line {line} and never ends, so this row holds the "
+        f"{lines:,} lines to the end of the file; close the quote (or double a quote inside a value) and label again"
+    )
 
 
 def parse_rows(text: str, path: str | Path, first_line: int = 0) -> list[list[str]]:
@@ -98,15 +117,17 @@ def parse_rows(text: str, path: str | Path, first_line: int = 0) -> list[list[st
         raise LabelError(f"{path} line {line}: {err}; a quote is probably not closed") from None
 
 
-def rows_chunk(rows: list[list[str]], names: list[str], encoding: str) -> Chunk:
-    """Parsed rows as a chunk of text columns, ragged rows fitted to the header and marked."""
+def rows_chunk(rows: list[list[str]], names: list[str], encoding: str, errors: list[str | None] | None = None) -> Chunk:
+    """Parsed rows as a chunk of text columns, ragged rows fitted to the header and marked.
+
+    ``errors`` (one entry a row, or None) holds what was already found wrong with rows.
+    """
     width = len(names)
-    errors: list[str | None] | None = None
     if set(map(len, rows)) != {width}:
-        errors = [None] * len(rows)
+        errors = errors or [None] * len(rows)
         for i, row in enumerate(rows):
             if len(row) != width:
-                errors[i] = f"ragged line: {len(row)} fields where the header has {width}"
+                errors[i] = errors[i] or f"ragged line: {len(row)} fields where the header has {width}"
                 rows[i] = fit_fields(row, width)
     columns = list(zip(*rows)) or [()] * width
     arrays, errors = text_columns(names, columns, errors, encoding)
@@ -129,24 +150,28 @@ class CsvReader:
     def __init__(self, path: str | Path, chunk_rows: int = 2000, encoding: str = "utf-8"):
         self.path = Path(path)
         self.chunk_rows = chunk_rows
-        self.encoding = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        self.encoding = "utf-8-sig" if check_encoding(encoding) == "utf-8" else encoding
         self._raw = open(self.path, "rb")
         self._size = os.fstat(self._raw.fileno()).st_size
         binary = gzip.GzipFile(fileobj=self._raw) if self.path.name.lower().endswith(".gz") else self._raw
         try:
             if splits_as_bytes(self.encoding):
                 start = binary.read(len(codecs.BOM_UTF8))
-                if self.encoding == "utf-8-sig" and start == codecs.BOM_UTF8:
+                bom = self.encoding == "utf-8-sig" and start == codecs.BOM_UTF8
+                if bom:
                     start = b""
                 # Without its byte order mark the file is plain UTF-8, a mark further on a character.
                 self._decode: str | None = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
                 self._records = RecordSplitter(binary, self._check_unfinished, MAX_FIELD_CHARS, start)
+                self._bom = len(codecs.BOM_UTF8) if bom else 0
             else:
                 text = io.TextIOWrapper(binary, encoding=self.encoding, errors="surrogateescape", newline="")
                 self._decode = None
                 self._records = RecordSplitter(text, self._check_unfinished, MAX_FIELD_CHARS)
             self._lines = 0  # line ends before the next record, for error messages
             header = self._take(1, "header")
+            if header.open_quote is not None:
+                raise LabelError(f"{self.path} line 1: the header opens a quoted value that never ends: close it")
             rows = parse_rows(self._text(header.data), self.path)
         except LabelError:
             self.close()
@@ -158,7 +183,10 @@ class CsvReader:
             self.close()
             raise LabelError(f"{self.path} is empty: a CSV file needs a header line naming its columns")
         self.columns = [_fix_text(c) for c in rows[0]]
-        self._layout = CsvLayout(str(self.path), self.columns, self._decode or self.encoding)
+        self.layout = CsvLayout(str(self.path), self.columns, self._decode or self.encoding)
+        # Where the records after the header start in the file, when blocks can be read back by offset.
+        gz = binary is not self._raw
+        self.data_start = None if gz or self._decode is None else self._bom + len(header.data)
 
     def _text(self, data: bytes | str, final: bool = True) -> str:
         if self._decode is None:
@@ -197,17 +225,80 @@ class CsvReader:
     def __iter__(self) -> Iterator[CsvBlock]:
         try:
             while True:
-                first_line = self._lines
-                records = self._take(self.chunk_rows)
+                first_line, wanted = self._lines, self.chunk_rows  # a caller may change chunk_rows between blocks
+                records = self._take(wanted)
                 if records.rows:
-                    yield CsvBlock(records.data, records.rows, first_line, self._layout)
-                if records.rows < self.chunk_rows:
+                    yield CsvBlock(records.data, records.rows, first_line, self.layout, records.open_quote)
+                if records.rows < wanted:
                     return
         finally:
             self.close()
 
     def close(self) -> None:
         self._raw.close()
+
+
+@dataclass(frozen=True)
+class CsvRange:
+    """Whole records of a CSV file by byte offsets, so that another process can read them back."""
+
+    start: int
+    end: int
+    rows: int
+    first_line: int
+    open_quote: int | None = None
+
+    def read(self, layout: CsvLayout) -> CsvBlock:
+        """The records of this range, read from the file ``layout`` names."""
+        with open(layout.path, "rb") as f:
+            f.seek(self.start)
+            data = f.read(self.end - self.start)
+        return CsvBlock(data, self.rows, self.first_line, layout, self.open_quote)
+
+
+def csv_ranges(path: str | Path, blocksize: int | None, encoding: str = "utf-8") -> tuple[CsvLayout, list[CsvRange]]:
+    """The header of a CSV file and its records cut into runs of about ``blocksize`` bytes.
+
+    The file is read once to find where records end, quoted line breaks included, so that
+    no range starts inside a value. A gzip file, an encoding whose records are found only
+    after decoding, or no ``blocksize`` give no ranges: the file is then read whole.
+    """
+    reader = CsvReader(path, 1, encoding)
+    if reader.data_start is None or not blocksize:
+        reader.close()
+        return reader.layout, []
+    ranges: list[CsvRange] = []
+    start = end = reader.data_start
+    rows, first, seen = 0, 0, 0
+    for block in reader:
+        if not rows:
+            first = block.first_line
+        end += len(block.data)
+        rows += block.rows
+        seen += block.rows
+        # Steps of about a quarter of a range, judged from the rows so far: few calls, ranges near blocksize.
+        reader.chunk_rows = max(1, min(4096, blocksize * seen // (4 * (end - reader.data_start) or 1)))
+        if end - start >= blocksize or block.open_quote is not None:
+            opened = None if block.open_quote is None else block.first_line + block.open_quote - first
+            ranges.append(CsvRange(start, end, rows, first, opened))
+            start, rows = end, 0
+    if rows:
+        ranges.append(CsvRange(start, end, rows, first))
+    return reader.layout, ranges
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec name of ``encoding``; LabelError naming some that exist when Python has no such codec.
+
+    >>> check_encoding("UTF8"), check_encoding("latin-1")
+    ('utf-8', 'iso8859-1')
+    """
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise LabelError(
+            f"unknown encoding {encoding!r}: pass --encoding with a Python codec name, such as utf-8, cp1252 or latin-1"
+        ) from None
 
 
 def fit_fields(row: list[str], width: int) -> list[str]:

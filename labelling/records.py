@@ -9,7 +9,8 @@ process's work. The record ends are those ``csv.reader(..., strict=False)`` find
 - in a field that does not start with a quote, a quote is an ordinary character;
 - a record ends at ``\\r\\n``, ``\\n`` or ``\\r`` outside quotes; a record that is only a line
   end is a blank line, not a row;
-- a quote still open at the end of the file makes the rest of the file one last record.
+- a quote still open at the end of the file makes the rest of the file one last record
+  (:attr:`Records.open_quote` says where it opened, so that the row can say so).
 
 This works on bytes for encodings in which the bytes of ``\\r``, ``\\n``, ``"`` and ``,``
 never stand for anything else (UTF-8, ASCII, the ISO 8859 and Windows 125x families), and
@@ -61,6 +62,8 @@ class Records(Generic[AnyStr]):
     data: AnyStr
     rows: int  # records that are not blank lines
     lines: int  # line ends in ``data`` (for error messages that name a line of the file)
+    # Line ends in ``data`` before its last record, when that record is a quoted value never closed.
+    open_quote: int | None = None
 
 
 class RecordSplitter(Generic[AnyStr]):
@@ -91,7 +94,7 @@ class RecordSplitter(Generic[AnyStr]):
     def take(self, rows: int) -> Records[AnyStr]:
         """The next records up to and including the ``rows``-th row; fewer only at the end of the file."""
         done: list[AnyStr] = []
-        start, got = self._pos, 0
+        start, got, unclosed = self._pos, 0, False
         match, buf = self._record.match, self._buf
         while got < rows:
             m = match(buf, self._pos)
@@ -102,6 +105,9 @@ class RecordSplitter(Generic[AnyStr]):
             # The record is unfinished in what was read so far (a "\r" at the end may be half of "\r\n").
             if self._eof:
                 if self._pos < len(buf):  # no line end at the end of the file, or a quote left open
+                    rest = buf[self._pos :]
+                    end = self._record.match(rest + self._cr)
+                    unclosed = end is None or end.end() != len(rest) + 1
                     self._pos, got = len(buf), got + 1
                 break
             done.append(buf[start : self._pos])
@@ -116,4 +122,7 @@ class RecordSplitter(Generic[AnyStr]):
             start = self._pos = 0
         done.append(buf[start : self._pos])
         data = done[0] if len(done) == 1 else buf[:0].join(done)
-        return Records(data, got, count_lines(data))
+        lines = count_lines(data)
+        if unclosed:
+            return Records(data, got, lines, lines - count_lines(rest))
+        return Records(data, got, lines)

@@ -53,11 +53,35 @@ def check_columns(
     for option, name in (("--text-column", text_column), ("--id-column", id_column)):
         if name is not None and name not in columns:
             raise LabelError(f"{path} has no column {name!r}; its columns are {listed}: pass one of them with {option}")
+        if name is not None and list(columns).count(name) > 1:
+            raise LabelError(
+                f"{path} has {list(columns).count(name)} columns named {name!r}: rename all but one "
+                f"so that {option} names one column"
+            )
     clash = sorted(set(columns) & set(output_columns([str(c) for c in classes], explain, prefix)))
     if clash:
         raise LabelError(
             f"{path} already has the column(s) {', '.join(clash)} that labelling adds: "
             "pass --prefix (e.g. --prefix new_) to name the new columns differently"
+        )
+
+
+def check_input_types(path, schema: pa.Schema, text_column: str, out_format: str) -> None:
+    """Stop before any work when a Parquet text column is not text, or nested columns would go to CSV."""
+    kind = schema.field(text_column).type
+    if pa.types.is_dictionary(kind):  # pandas' category: read as the strings it holds
+        kind = kind.value_type
+    if not (pa.types.is_null(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        if not pa.types.is_string_view(kind):
+            raise LabelError(
+                f"{path}: column {text_column!r} holds {kind} values, not text: pass the column that holds "
+                "the posting or resume text with --text-column, or convert this one to strings"
+            )
+    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+    if out_format == "csv" and nested:
+        raise LabelError(
+            f"{path}: column(s) {', '.join(map(repr, nested))} hold lists, structs or maps, which a CSV file "
+            "cannot hold: write Parquet instead (-o OUTPUT.parquet)"
         )
 
 
@@ -83,6 +107,8 @@ def text_errors(texts: pa.Array, read_errors: Sequence[str | None] | None = None
 def as_text_array(values: Any) -> pa.Array:
     """A chunk's text column as an arrow string array; numbers and other values are not texts."""
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else pa.array(values, from_pandas=True)
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
     if pa.types.is_null(array.type):
         return array.cast(pa.string())
     if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
@@ -132,7 +158,7 @@ class Scorer:
             if self.explain:
                 features = self.model.features(valid)
                 proba[idx] = self.model.predict_proba_features(features)
-                evidence, top = self._explain_rows(features, n, idx)
+                evidence, top = self._explain_rows(valid, features, n, idx)
             else:
                 proba[idx] = self.model.predict_proba(valid)
             best = proba[idx].argmax(axis=1)
@@ -153,12 +179,12 @@ class Scorer:
             ]
         return pa.Table.from_arrays(columns, schema=self.schema)
 
-    def _explain_rows(self, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _explain_rows(self, texts, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from labelling.explain import BatchExplainer
 
         if self._explainer is None:
             self._explainer = BatchExplainer(self.model)
         evidence = np.full(n, None, dtype=object)
         top = np.full(n, None, dtype=object)
-        evidence[idx], top[idx] = self._explainer.describe(features)
+        evidence[idx], top[idx] = self._explainer.describe(texts, features)
         return evidence, top

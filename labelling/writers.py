@@ -118,6 +118,21 @@ def merge_parquet(parts: list[Path], dest: Path) -> None:
         raise LabelError("there are no rows to write")
 
 
+def check_output_path(output: Path, folder_ok: bool = False) -> None:
+    """Stop before any work when ``output`` is a folder (unless ``folder_ok``) or its partial folder is not one."""
+    if output.is_dir() and not folder_ok:
+        raise LabelError(
+            f"the output {output} is a folder: give a file name ending in .csv, .csv.gz or .parquet, "
+            f"such as {output / 'labelled.csv'}"
+        )
+    partial = output.with_name(output.name + ".partial")
+    if partial.is_symlink() or (partial.exists() and not partial.is_dir()):
+        what = "a link" if partial.is_symlink() else "a file"
+        raise LabelError(
+            f"{partial} is {what}, not the folder an interrupted job leaves: move or delete it, then run again"
+        )
+
+
 def open_sink(output: Path, workdir: Path, out_format: str, resume_at: int | None = None) -> CsvSink | ParquetSink:
     """The sink for ``output``'s format, fresh or reopened at ``resume_at``."""
     sink = ParquetSink if out_format == "parquet" else CsvSink

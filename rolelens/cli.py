@@ -44,9 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     label.add_argument("input", type=Path, help="the file to label")
     label.add_argument("-o", "--output", type=Path, required=True, help="where to write the labelled file")
-    label.add_argument("--text-column", required=True, help="the column that holds the posting or resume text")
+    # Checked in _label rather than required here, so that the older --text-col spelling counts too.
+    label.add_argument("--text-column", help="the column that holds the posting or resume text (required)")
     label.add_argument("--id-column", help="a column that names rows in the error examples of the summary")
     label.add_argument("--explain", action="store_true", help="also write evidence and top_features columns")
+    label.add_argument(
+        "--adapt",
+        action="store_true",
+        help="first learn from a sample of this file's own texts and its mix of roles, then label with that model",
+    )
     label.add_argument("--workers", type=int, help="processes that label (default: every core; 0: this process)")
     again = label.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue an interrupted run of the same job")
@@ -97,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("model_dir", nargs="?", default=None, help=MODEL_DIR_HELP)
     check.add_argument("--quiet", action="store_true", help="print nothing when the model is fine")
+    for command in (label, classify, serve):
+        _old_spellings(command)
 
     for name, what in (
         ("train", "train a model from data/ (options: rolelens train --help)"),
@@ -104,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub.add_parser(name, help=what, add_help=False)  # listed here, parsed by the module it runs
     return parser
+
+
+def _old_spellings(parser: argparse.ArgumentParser) -> None:
+    """Accept, unlisted, the option names that ``eval`` and ``train`` used before they spelled them as ``label``."""
+    names = {action.dest for action in parser._actions}
+    for old, new in (("--model", "model_dir"), ("--models", "model_dir"), ("--text-col", "text_column")):
+        if new in names:
+            parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,13 +130,29 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if argv and argv[0] in ("train", "eval"):
-            return {"train": _train, "eval": _eval}[argv[0]](argv[1:])
-        args = build_parser().parse_args(argv)
-        return {"label": _label, "classify": _classify, "serve": _serve, "check-model": _check_model}[args.command](
-            args
-        )
+            code = {"train": _train, "eval": _eval}[argv[0]](argv[1:])
+        else:
+            args = build_parser().parse_args(argv)
+            code = {"label": _label, "classify": _classify, "serve": _serve, "check-model": _check_model}[args.command](
+                args
+            )
+        sys.stdout.flush()  # here, so that a closed pipe is reported below and not at exit
+        return code
     except (LabelError, ModelLoadError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes at exit: point standard output elsewhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            "error: the output was closed before all of it was written (by head, say); "
+            "redirect it to a file, or pipe it into a command that reads it all",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as err:
+        where = f" {err.filename}" if err.filename else ""
+        print(f"error: cannot use{where}: {err.strerror or err}; check the path and its permissions", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C before a command's own handler (during start-up, say)
         print("\ninterrupted", file=sys.stderr)
@@ -130,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
 def _label(args: argparse.Namespace) -> int:
     from labelling.progress import Progress
 
+    if args.text_column is None:
+        print("error: pass --text-column NAME, the column that holds the posting or resume text", file=sys.stderr)
+        return 2
     # What both engines take alike.
     job = dict(
         text_column=args.text_column,
@@ -137,6 +172,7 @@ def _label(args: argparse.Namespace) -> int:
         model_dir=args.model_dir or _default_model_dir(),
         workers=args.workers,
         explain=args.explain,
+        adapt=args.adapt,
         encoding=args.encoding,
         prefix=args.prefix,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,45 @@ def tamper():
     from types import SimpleNamespace
 
     return SimpleNamespace(payload=pickle_payload, npy_payload=npy_payload, rehash=rehash)
+
+
+# Sentences of postings we wrote; each role's texts also name a tool no lexicon knows,
+# so that only learning from the batch can tie the tool to the role.
+SENTENCES = {
+    "ml_engineer": [
+        "You will deploy models to production and keep them running.",
+        "Build inference services on Kubernetes with low latency.",
+        "Automate training and release pipelines with CI/CD.",
+        "Monitor model drift and retrain when the data changes.",
+        "Package models as APIs and scale them on AWS.",
+        "Write well-tested Python and optimise GPU serving.",
+    ],
+    "data_scientist": [
+        "You will analyse customer data and find trends.",
+        "Design and run A/B tests and read their results.",
+        "Build statistical models and forecasts for the business.",
+        "Present insights to stakeholders with Tableau dashboards.",
+        "Write SQL to pull data and explore it in notebooks.",
+        "Advise leaders on pricing with careful analysis.",
+    ],
+}
+TOOL = {"ml_engineer": "Our stack runs on Zorbflux and Quenchly.", "data_scientist": "Reports go out through Plimsoll."}
+FILLER = (
+    "We offer a friendly team, a learning budget and flexible hours in a growing company with offices in two cities."
+)
+
+
+def _batch(n_ml: int, n_ds: int, seed: int = 0) -> list[str]:
+    """Postings of each role, four of its sentences in a random order, its tool and some boilerplate."""
+    rng = random.Random(seed)
+    out = []
+    for label, n in (("ml_engineer", n_ml), ("data_scientist", n_ds)):
+        out += [" ".join([*rng.sample(SENTENCES[label], 4), TOOL[label], FILLER]) for _ in range(n)]
+    rng.shuffle(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def make_batch():
+    """Build a batch of postings of each role, written by us: ``make_batch(n_ml, n_ds, seed=0)``."""
+    return _batch

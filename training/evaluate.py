@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -47,19 +48,61 @@ def mask_role_names(text: str) -> str:
 
 
 def read_labelled(path: str | Path, text_col: str = "text", label_col: str = "label") -> tuple[list[str], list[str]]:
-    """Texts and labels of a CSV; raise ValueError naming the columns that exist."""
-    csv.field_size_limit(1 << 26)
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        reader = csv.DictReader(f)
-        columns = reader.fieldnames or []
-        missing = [c for c in (text_col, label_col) if c not in columns]
-        if missing:
-            raise ValueError(
-                f"{path} has no column {', '.join(map(repr, missing))}; its columns are {columns}: "
-                "set TEXT_COL=... and LABEL_COL=..."
-            )
-        rows = [(r[text_col] or "", r[label_col]) for r in reader]
-    return [t for t, _ in rows], [lab for _, lab in rows]
+    """Texts and labels of a CSV (``.csv``, ``.csv.gz``) or Parquet file; ValueError saying what to fix.
+
+    CSV values are read as written (bytes that are not UTF-8 as U+FFFD); empty texts stay empty strings.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    path = Path(path)
+    if path.is_dir() or not path.exists():
+        raise ValueError(f"{path} {'is a folder' if path.is_dir() else 'does not exist'}: give a labelled .csv, "
+                         ".csv.gz or .parquet file (make eval DATA=path/to/file.csv)")  # fmt: skip
+    name = path.name.lower()
+    try:
+        if name.endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            columns = pq.read_schema(path).names
+            _check_columns(path, columns, text_col, label_col)
+            frame = pd.read_parquet(path, columns=[text_col, label_col])
+        elif name.endswith((".csv", ".csv.gz")):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
+            _check_columns(path, list(frame.columns), text_col, label_col)
+        else:
+            raise ValueError(f"{path}: evaluation data must be a .csv, .csv.gz or .parquet file")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, pa.ArrowException) as err:
+        raise ValueError(f"cannot read {path}: {err}") from None
+    texts = frame[text_col]
+    if texts.map(lambda t: t is not None and not isinstance(t, str)).any():
+        raise ValueError(f"{path}: column {text_col!r} does not hold text: set TEXT_COL to the text column")
+    return texts.fillna("").tolist(), frame[label_col].astype(str).tolist()
+
+
+def _check_columns(path: Path, columns: list[str], text_col: str, label_col: str) -> None:
+    missing = [c for c in (text_col, label_col) if c not in columns]
+    if missing:
+        raise ValueError(
+            f"{path} has no column {', '.join(map(repr, missing))}; its columns are {columns}: "
+            "set TEXT_COL=... and LABEL_COL=... (rolelens eval --text-column ... --label-column ...)"
+        )
+    for name in (text_col, label_col):
+        if columns.count(name) > 1:
+            raise ValueError(f"{path} has {columns.count(name)} columns named {name!r}: rename all but one")
+
+
+def wrong_rows(model, texts: Sequence[str], labels: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows the model labels wrongly (raw text): row number, true and predicted role, probabilities, text."""
+    classes = [str(c) for c in model.classes_]
+    proba = model.predict_proba(list(texts))
+    rows = []
+    for i, (text, label, p) in enumerate(zip(texts, labels, proba)):
+        predicted = classes[int(p.argmax())]
+        if predicted != label:
+            probs = {f"p_{c}": round(float(x), 4) for c, x in zip(classes, p)}
+            rows.append({"row": i + 1, "label": label, "predicted": predicted, **probs, "text": text})
+    return rows
 
 
 def expected_calibration_error(
@@ -214,9 +257,25 @@ def plot(report: dict[str, Any], out_dir: Path, title: str) -> list[Path]:
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = reliability_figure(report, title)
+    paths.append(out_dir / "reliability.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    return paths
+
+
+def reliability_figure(report: dict[str, Any], title: str):
+    """The reliability diagram (raw and masked) above a bar chart of how many texts fall in each bin."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax, counts) = plt.subplots(
+        2, 1, figsize=(5, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]}, layout="constrained"
+    )
     ax.plot([0.5, 1], [0.5, 1], "k--", label="perfectly calibrated")
-    for variant, style in (("raw", "o-"), ("masked", "s-")):
+    for k, (variant, style) in enumerate((("raw", "o-"), ("masked", "s-"))):
         bins = report[variant]["reliability"]
         ax.plot(
             [b["confidence"] for b in bins],
@@ -224,17 +283,17 @@ def plot(report: dict[str, Any], out_dir: Path, title: str) -> list[Path]:
             style,
             label=f"{variant} (ECE {report[variant]['ece']:.3f})",
         )
-    ax.set_xlabel("confidence of the winning role")
+        width = (bins[0]["high"] - bins[0]["low"]) / 2 if bins else 0.025
+        counts.bar([b["low"] + width * k for b in bins], [b["n"] for b in bins], width, align="edge", label=variant)
     ax.set_ylabel("share correct")
     ax.set_xlim(0.5, 1)
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower right")
     ax.set_title(f"Reliability - {title}")
-    fig.tight_layout()
-    paths.append(out_dir / "reliability.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-    return paths
+    counts.set_xlabel("confidence of the winning role")
+    counts.set_ylabel("texts")
+    counts.legend(loc="upper left")
+    return fig
 
 
 def summary_lines(report: dict[str, Any]) -> list[str]:
@@ -259,25 +318,45 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``rolelens eval`` (the spellings of ``rolelens label``; older ones still work)."""
     parser = argparse.ArgumentParser(prog="rolelens eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", help="CSV of labelled texts")
-    parser.add_argument("--model", default="models", help="a model folder or a models folder (default: models)")
-    parser.add_argument("--text-col", default="text")
-    parser.add_argument("--label-col", default="label")
-    args = parser.parse_args(argv)
+    parser.add_argument("data", help="labelled texts: a .csv, .csv.gz or .parquet file")
+    parser.add_argument(
+        "--model-dir",
+        default=os.environ.get("ROLELENS_MODEL_DIR", "models"),
+        help="a models folder (its current model) or one model folder (default: $ROLELENS_MODEL_DIR or models)",
+    )
+    parser.add_argument("--text-column", default="text", help="the column holding the texts (default: text)")
+    parser.add_argument("--label-column", default="label", help="the column holding the true roles (default: label)")
+    parser.add_argument("--errors", metavar="CSV", help="also write the rows the model got wrong to this CSV file")
+    # Spellings of earlier releases, kept for one release and not listed.
+    for old, new in (("--model", "model_dir"), ("--text-col", "text_column"), ("--label-col", "label_column")):
+        parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``rolelens eval``: score a saved model on labelled texts; returns the exit status."""
+    args = build_parser().parse_args(argv)
 
     from classifier.persist import ModelLoadError, load_model, resolve
 
     try:
-        model, meta = load_model(args.model)
-        texts, labels = read_labelled(args.data, args.text_col, args.label_col)
+        model, meta = load_model(args.model_dir)
+        texts, labels = read_labelled(args.data, args.text_column, args.label_column)
         report = evaluate(model, texts, labels)
-    except (ModelLoadError, ValueError, OSError) as err:
+        if args.errors:
+            wrong = wrong_rows(model, texts, labels)
+            _write_rows(Path(args.errors), wrong, [f"p_{c}" for c in model.classes_])
+    except (ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    name = Path(args.data).stem
-    out_dir = resolve(args.model) / "eval" / name
+    except OSError as err:
+        print(f"error: cannot write {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    name = Path(args.data).name.removesuffix(".gz").removesuffix(".csv").removesuffix(".parquet")
+    out_dir = resolve(args.model_dir) / "eval" / name
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {"data": str(args.data), "model_version": meta["model_version"], **report}
     (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -285,7 +364,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {meta['model_version']} on {args.data}")
     print("\n".join(summary_lines(report)))
     print(f"wrote {out_dir / 'report.json'}, " + ", ".join(str(p) for p in pngs))
+    if args.errors:
+        print(f"wrote the {len(wrong)} rows labelled wrongly (raw text) to {args.errors}")
     return 0
+
+
+def _write_rows(path: Path, rows: list[dict[str, Any]], probs: list[str]) -> None:
+    if path.is_dir():
+        raise ValueError(f"--errors {path} is a folder: give a file name such as {path / 'wrong.csv'}")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["row", "label", "predicted", *probs, "text"])
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 if __name__ == "__main__":

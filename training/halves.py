@@ -98,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.halves", description=__doc__)
     parser.add_argument("data_csv", help="labelled CSV of real texts")
     parser.add_argument("--data", default="data", help="folder with roles.toml, templates.toml and lexicon/")
-    parser.add_argument("--text-col", default="text")
-    parser.add_argument("--label-col", default="label")
+    parser.add_argument("--text-column", default="text", help="the column holding the texts (default: text)")
+    parser.add_argument("--label-column", default="label", help="the column holding the true roles (default: label)")
+    for old, new in (("--text-col", "text_column"), ("--label-col", "label_column")):  # earlier spellings
+        parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated examples (default: 0)")
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the split in halves (default: 0)")
     parser.add_argument("--adapt", action="store_true", help="learn as rolelens label --adapt does")
@@ -108,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         means = halves(
             args.data_csv,
             args.data,
-            args.text_col,
-            args.label_col,
+            args.text_column,
+            args.label_column,
             seed=args.seed,
             split_seed=args.split_seed,
             adapting=args.adapt,

@@ -274,13 +274,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", default="data", help="folder with roles.toml, templates.toml and lexicon/ (default: data)"
     )
-    parser.add_argument("--models", default="models", help="where model folders go (default: models)")
+    parser.add_argument("--model-dir", default="models", help="the models folder new models go into (default: models)")
     parser.add_argument("--n-per-role", type=int, default=2000, help="generated texts per role (default: 2000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
     parser.add_argument("--eval", metavar="CSV", help="labelled CSV to score after training (never trained on)")
     parser.add_argument("--unlabeled", metavar="CSV", help="CSV of real, unlabelled texts to self-train on")
-    parser.add_argument("--text-col", default="text", help="text column of --unlabeled (default: text)")
+    parser.add_argument("--text-column", default="text", help="text column of --unlabeled (default: text)")
     parser.add_argument("--encoding", default="utf-8", help="encoding of a CSV --unlabeled (default: utf-8)")
+    # Spellings of earlier releases, kept for one release and not listed.
+    for old, new in (("--models", "model_dir"), ("--text-col", "text_column")):
+        parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--accept",
         action="store_true",
@@ -300,12 +303,12 @@ def main(argv: list[str] | None = None) -> int:
         params = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
         train(
             args.data,
-            args.models,
+            args.model_dir,
             n_per_role=args.n_per_role,
             seed=args.seed,
             eval_data=args.eval,
             unlabeled=args.unlabeled,
-            text_col=args.text_col,
+            text_col=args.text_column,
             encoding=args.encoding,
             accept=args.accept,
             **params,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
+
+from labelling.progress import Progress
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +41,21 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 def jobs_csv(tmp_path, rows) -> Path:
     """A clean CSV of postings and resumes."""
     return write_csv(tmp_path / "jobs.csv", rows)
+
+
+class _StopAfter(Progress):
+    """Progress that interrupts the job like Ctrl-C once some rows are done."""
+
+    def __init__(self, rows: int):
+        super().__init__(io.StringIO(), tty=False)
+        self.rows = rows
+
+    def update(self, rows, rows_this_run, fraction):
+        if rows >= self.rows:
+            raise KeyboardInterrupt
+
+
+@pytest.fixture()
+def stop_after():
+    """A Progress that interrupts a job like Ctrl-C: ``stop_after(rows)``."""
+    return _StopAfter

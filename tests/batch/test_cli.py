@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import subprocess
@@ -11,7 +12,7 @@ import types
 import pandas as pd
 import pytest
 
-from rolelens.cli import main
+from rolelens.cli import build_parser, main
 
 
 def test_label_command_writes_the_file_and_prints_a_summary(tmp_path, jobs_csv, models_dir, capsys):
@@ -277,3 +278,61 @@ def test_serve_with_a_bad_setting_names_the_variable():
     )
     assert run.returncode == 2
     assert "ROLELENS_PORT" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_classify_into_a_closed_pipe_is_a_clean_error(models_dir, samples):
+    """`rolelens classify ... | head` with the pipe closed early: `error:` on stderr, status 2, no traceback."""
+    read, write = os.pipe()
+    os.close(read)  # what head does once it has its lines
+    run = subprocess.run(
+        [sys.executable, "-m", "rolelens", "classify", samples[0]["text"], "--json", "--model-dir", str(models_dir)],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    os.close(write)
+    assert run.returncode == 2 and run.stderr.startswith("error: the output was closed")
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr
+
+
+def test_every_subcommand_spells_its_options_alike():
+    """label, classify, serve, eval and train all take --model-dir; texts are --text-column everywhere."""
+    from training.evaluate import build_parser as eval_parser
+    from training.train import main as train_main
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("label", "classify", "serve"):
+        assert "--model-dir" in sub.choices[name].format_help()
+    assert "--text-column" in sub.choices["label"].format_help()
+    help_text = eval_parser().format_help()
+    assert "--model-dir" in help_text and "--text-column" in help_text and "--label-column" in help_text
+    with pytest.raises(SystemExit) as shown:
+        train_main(["--help"])
+    assert shown.value.code == 0
+
+
+def test_train_takes_the_new_and_the_old_spelling(monkeypatch, tmp_path):
+    """`rolelens train --model-dir X` and the older `--models X` both reach training with X."""
+    import training.train
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append((models, kw["text_col"])))
+    assert training.train.main(["--model-dir", "a", "--text-column", "body"]) == 0
+    assert training.train.main(["--models", "b", "--text-col", "t"]) == 0
+    assert seen == [("a", "body"), ("b", "t")]
+
+
+def test_label_takes_the_old_spellings_unlisted(tmp_path, jobs_csv, models_dir):
+    """`rolelens label --text-col ... --model ...` works as the new spelling does."""
+    out = tmp_path / "out.csv"
+    args = ["label", str(jobs_csv), "-o", str(out), "--text-col", "text", "--model", str(models_dir)]
+    assert main([*args, "--workers", "0"]) == 0 and len(pd.read_csv(out)) == 30
+    assert "--text-col " not in build_parser().format_help()
+
+
+def test_label_without_a_text_column_says_to_pass_one(tmp_path, jobs_csv, capsys):
+    """Leaving out --text-column is an error that names the option, status 2."""
+    assert main(["label", str(jobs_csv), "-o", str(tmp_path / "o.csv")]) == 2
+    assert "pass --text-column" in capsys.readouterr().err

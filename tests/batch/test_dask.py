@@ -160,25 +160,80 @@ def test_dask_writes_a_folder_of_parquet_parts(scheduler, tmp_path, flat_rows, m
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
-def test_empty_partition_keeps_its_columns(models_dir):
-    """A partition with no rows gives no rows and every labelling column, as the meta says."""
-    from labelling.dask_engine import label_partition
+def test_quoted_line_breaks_keep_rows_in_equal_to_rows_out(scheduler, tmp_path, rows, models_dir):
+    """1,200 rows whose texts hold line breaks, read in many blocks: the local engine's rows, none ragged."""
+    from labelling.dask_engine import label_with_dask
+
+    many = [{**r, "id": f"{n}-{r['id']}"} for n in range(40) for r in rows]
+    src = write_csv(tmp_path / "jobs.csv", many)
+    summary = label_with_dask(
+        src,
+        tmp_path / "dask.csv",
+        text_column="text",
+        model_dir=models_dir,
+        scheduler=scheduler,
+        single_file=True,
+        blocksize=20_000,
+        log=lambda _m: None,
+    )
+    got = pd.read_csv(tmp_path / "dask.csv", keep_default_na=False)
+    expected = local_output(src, tmp_path / "local.csv", models_dir)
+    assert src.stat().st_size > 10 * 20_000  # so that it was read in many blocks
+    assert summary.rows == len(got) == 1200 and summary.errors == {}
+    assert got["id"].tolist() == [r["id"] for r in many]
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_csv_ranges_start_at_record_ends_and_cover_every_row(tmp_path, rows):
+    """The ranges a CSV is cut into read back, one by one, as every row of the file in order."""
+    from labelling.readers import csv_ranges
+
+    src = write_csv(tmp_path / "jobs.csv", rows * 4)
+    layout, ranges = csv_ranges(src, 3000)
+    assert len(ranges) > 3
+    ids = [row["id"] for part in ranges for row in part.read(layout).parse().table.to_pylist()]
+    assert ids == [r["id"] for r in rows * 4]
+
+
+def test_an_unclosed_quote_is_flagged_on_dask_too(models_dir, tmp_path):
+    """The row a never-closed quote runs to the end of the file says so, as with the local engine."""
+    from labelling.dask_engine import label_csv_part
+    from labelling.readers import csv_ranges
     from labelling.worker import JobSpec
 
-    empty = pd.DataFrame({"id": pd.Series([], dtype=object), "text": pd.Series([], dtype=object)})
-    out = label_partition(empty, JobSpec(str(models_dir), "text"), from_csv=True)
-    assert len(out) == 0 and list(out.columns)[:3] == ["id", "text", "label"] and "error" in out.columns
+    src = tmp_path / "open.csv"
+    src.write_bytes(b'id,text\n1,Deploy models\n2,"open\n' + b"3,more\n" * 50)
+    layout, ranges = csv_ranges(src, 20)
+    out = pd.concat([label_csv_part(part, layout, JobSpec(str(models_dir), "text")) for part in ranges])
+    assert len(out) == 2 and out["error"].iloc[1].startswith("unclosed quote: a quoted value opens on line 3")
+
+
+def test_empty_csv_part_keeps_its_columns(models_dir, tmp_path):
+    """A CSV with a header only gives no rows and every labelling column, as the meta says."""
+    from labelling.dask_engine import label_csv_part
+    from labelling.readers import csv_ranges
+    from labelling.worker import JobSpec
+
+    src = tmp_path / "empty.csv"
+    src.write_text("id,text\n")
+    layout, ranges = csv_ranges(src, 1000)
+    out = label_csv_part(None, layout, JobSpec(str(models_dir), "text"))
+    assert ranges == [] and len(out) == 0
+    assert list(out.columns)[:3] == ["id", "text", "label"] and "error" in out.columns
 
 
 @pytest.mark.parametrize("explain", [False, True])
-def test_meta_built_without_the_model_matches_a_labelled_partition(models_dir, model, explain):
+def test_meta_built_without_the_model_matches_a_labelled_partition(models_dir, model, tmp_path, explain):
     """The parent's meta (no model loaded) has the columns and dtypes that labelling a partition gives."""
-    from labelling.dask_engine import label_partition, partition_meta
+    from labelling.dask_engine import csv_meta, label_csv_part
+    from labelling.readers import csv_ranges
     from labelling.worker import JobSpec
 
-    frame = pd.DataFrame({"id": ["1"], "text": ["Deploy models to production with Kubernetes."]})
+    src = tmp_path / "one.csv"
+    src.write_text("id,text\n1,Deploy models to production with Kubernetes.\n")
+    layout, ranges = csv_ranges(src, 1000)
     spec = JobSpec(str(models_dir), "text", explain=explain)
-    meta = partition_meta(frame.iloc[:0], spec, True, [str(c) for c in model.classes_])
-    out = label_partition(frame, spec, from_csv=True)
+    meta = csv_meta(layout, spec, [str(c) for c in model.classes_])
+    out = label_csv_part(ranges[0], layout, spec)
     assert len(meta) == 0 and len(out) == 1
     pd.testing.assert_series_equal(meta.dtypes, out.dtypes)

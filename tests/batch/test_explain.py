@@ -1,22 +1,57 @@
-"""Batch explanations read off the feature matrix agree with the model's own explain."""
+"""Batch explanations: evidence is what /classify finds, written as in the text; top features as the model's."""
 
+import pandas as pd
+
+from labelling import label_file
 from labelling.explain import BatchExplainer
 
+from .conftest import write_csv
 
-def test_batch_evidence_finds_every_phrase_the_model_explain_finds(model, samples):
-    """Each lexicon phrase model.explain finds in a sample is in the batch evidence (same lemmas)."""
+
+def phrases(line: str) -> list[tuple[str, str]]:
+    """The (phrase, role) items of an evidence cell."""
+    return [tuple(item.rsplit(" (", 1)) for item in line.split("; ") if item]
+
+
+def test_batch_evidence_is_the_evidence_model_explain_finds(model, samples):
+    """Every batch phrase is a /classify evidence phrase of that text, with its role; the heaviest are kept."""
     texts = [s["text"] for s in samples]
-    analyse = model.vectorizer_.build_analyzer()
-    evidence, _ = BatchExplainer(model, top_k=100).describe(model.features(texts))
-    for text, batch, pred in zip(texts, evidence, model.explain(texts)):
-        found = {tuple(analyse(item.rsplit(" (", 1)[0])) for item in batch.split("; ") if item}
-        expected = {tuple(analyse(e.pattern)) for e in pred.evidence}
-        assert expected and expected <= found, text[:60]
+    evidence, _ = BatchExplainer(model, top_k=100).describe(texts, model.features(texts))
+    for text, line, pred in zip(texts, evidence, model.explain(texts)):
+        expected = {(" ".join(e.phrase.split()).lower(), e.role) for e in pred.evidence if e.weight > 0}
+        got = {(p.lower(), role[:-1]) for p, role in phrases(line) if role != "colleague)"}
+        assert expected and got == expected, text[:60]
+
+
+def test_evidence_phrases_occur_in_the_text_as_written(model):
+    """'ML Platform Engineer' is named as written, and a phrase the text lacks is never named."""
+    texts = [
+        "ML Platform Engineer: you will deploy models and keep our feature store healthy.",
+        "We design software for hospitals; you will build dashboards and run A/B tests.",
+    ]
+    evidence, _ = BatchExplainer(model).describe(texts, model.features(texts))
+    assert ("ML Platform Engineer", "ml_engineer)") in phrases(evidence[0])
+    assert "machine learning engineer" not in evidence[0].lower()
+    assert "software design" not in evidence[1].lower()
+    for text, line in zip(texts, evidence):
+        assert line and all(p in text for p, _ in phrases(line))
+
+
+def test_label_explain_writes_the_evidence_column_from_the_text(tmp_path, models_dir):
+    """`--explain` output names phrases found in each row's own text, and none for a blank row."""
+    text = "ML Platform Engineer\nYou will deploy\nmodels to production on Kubernetes."
+    src = write_csv(tmp_path / "in.csv", [{"text": text}, {"text": " "}])
+    label_file(src, tmp_path / "out.csv", text_column="text", model_dir=models_dir, workers=0, explain=True)
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    found = phrases(out["evidence"][0])
+    assert ("ML Platform Engineer", "ml_engineer)") in found
+    assert all(p in " ".join(text.split()) for p, _ in found) and ("deploy models", "ml_engineer)") in found
+    assert out["evidence"][1] == ""
 
 
 def test_top_features_name_the_role_each_feature_pushes_towards(model, samples):
     """The heaviest feature of a plain posting of a role points to that role."""
     texts = [s["text"] for s in samples]
-    _, top = BatchExplainer(model).describe(model.features(texts))
+    _, top = BatchExplainer(model).describe(texts, model.features(texts))
     for sample, line in zip(samples, top):
         assert f"({sample['label']} " in line.split("; ")[0]

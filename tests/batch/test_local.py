@@ -170,24 +170,12 @@ def test_two_workers_write_the_same_file_as_one_process(tmp_path, jobs_csv, mode
     assert (tmp_path / "pool.csv").read_bytes() == (tmp_path / "inline.csv").read_bytes()
 
 
-class StopAfter(Progress):
-    """Progress that interrupts the job like Ctrl-C once some rows are done."""
-
-    def __init__(self, rows: int):
-        super().__init__(io.StringIO(), tty=False)
-        self.rows = rows
-
-    def update(self, rows, rows_this_run, fraction):
-        if rows >= self.rows:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize("suffix", [".csv.gz", ".parquet"])
-def test_resume_continues_without_losing_or_repeating_rows(tmp_path, jobs_csv, models_dir, suffix):
+def test_resume_continues_without_losing_or_repeating_rows(tmp_path, jobs_csv, models_dir, suffix, stop_after):
     """An interrupted job leaves no output file; --resume finishes it with each row exactly once."""
     out = tmp_path / f"out{suffix}"
     with pytest.raises(KeyboardInterrupt):
-        run(jobs_csv, out, models_dir, chunk_rows=4, progress=StopAfter(12))
+        run(jobs_csv, out, models_dir, chunk_rows=4, progress=stop_after(12))
     assert not out.exists() and workdir_for(out).is_dir()
     summary = run(jobs_csv, out, models_dir, chunk_rows=5, resume=True)
     assert summary.resumed_rows == 12 and summary.rows == 30
@@ -198,21 +186,21 @@ def test_resume_continues_without_losing_or_repeating_rows(tmp_path, jobs_csv, m
     assert sum(summary.labels.values()) == 30  # counts carried over from the first run
 
 
-def test_resume_refuses_a_different_job(tmp_path, jobs_csv, rows, models_dir):
+def test_resume_refuses_a_different_job(tmp_path, jobs_csv, rows, models_dir, stop_after):
     """--resume will not continue when the input changed since the interrupted run."""
     out = tmp_path / "out.csv"
     with pytest.raises(KeyboardInterrupt):
-        run(jobs_csv, out, models_dir, chunk_rows=4, progress=StopAfter(4))
+        run(jobs_csv, out, models_dir, chunk_rows=4, progress=stop_after(4))
     write_csv(jobs_csv, rows[:10])
     with pytest.raises(LabelError, match="different job.*input_size"):
         run(jobs_csv, out, models_dir, resume=True)
 
 
-def test_leftovers_of_an_interrupted_run_are_kept_until_the_user_chooses(tmp_path, jobs_csv, models_dir):
+def test_leftovers_of_an_interrupted_run_are_kept_until_the_user_chooses(tmp_path, jobs_csv, models_dir, stop_after):
     """Run again without --resume, a job stops and names --resume and --restart; --restart starts over."""
     out = tmp_path / "out.csv"
     with pytest.raises(KeyboardInterrupt):
-        run(jobs_csv, out, models_dir, chunk_rows=4, progress=StopAfter(8))
+        run(jobs_csv, out, models_dir, chunk_rows=4, progress=stop_after(8))
     with pytest.raises(LabelError, match="left 8 labelled rows.*--resume.*--restart"):
         run(jobs_csv, out, models_dir)
     assert workdir_for(out).is_dir() and not out.exists()
@@ -237,12 +225,25 @@ def test_explain_adds_evidence_and_top_features(tmp_path, models_dir, model):
 
 
 def test_progress_writes_plain_lines_when_not_on_a_terminal(tmp_path, jobs_csv, models_dir):
-    """Off a terminal, progress is whole log lines with rows, rate and ETA, not a redrawn bar."""
+    """Off a terminal, progress is whole log lines with rows, rate and what is left, not a redrawn bar."""
     stream = io.StringIO()
     run(jobs_csv, tmp_path / "out.csv", models_dir, chunk_rows=10, progress=Progress(stream, every=0, tty=False))
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3 and lines[-1].startswith("labelling: 30 rows,")
-    assert "rows/s" in lines[-1] and "ETA" in lines[-1] and "\r" not in stream.getvalue()
+    assert "rows/s" in lines[-1] and "100% read, finishing" in lines[-1] and "\r" not in stream.getvalue()
+    assert "ETA ?" not in stream.getvalue()  # a small file is read at once: nothing is unknown
+
+
+def test_progress_gives_the_time_left_while_reading_and_no_question_mark_at_the_end():
+    """Half read after some seconds gives a clock ETA; all read says finishing, never 'ETA ?'."""
+    stream = io.StringIO()
+    progress = Progress(stream, every=0, tty=False)
+    progress.begin()
+    progress._started -= 10  # ten seconds in
+    progress.update(100, 100, 0.5)
+    progress.update(200, 200, 1.0)
+    first, last = stream.getvalue().splitlines()
+    assert first.endswith("50% read, ETA 0:00:10") and last.endswith("100% read, finishing")
 
 
 def test_progress_redraws_one_line_on_a_terminal():

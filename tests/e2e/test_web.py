@@ -25,7 +25,10 @@ ARGS = [
 def page(start_server, models_dir, tmp_path):
     """A Chromium page on the running service; fails (never skips) when Chromium is missing."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does this)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package (sudo apt-get install chromium); "
+            "make test installs it when run as root"
+        )
     from playwright.sync_api import sync_playwright
 
     base = start_server(models_dir)

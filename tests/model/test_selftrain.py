@@ -294,7 +294,7 @@ def test_batch_explanations_of_a_self_trained_model_match_its_own(self_trained, 
 
     _, model = self_trained
     texts = made_up_corpus(samples, n_per_role=2, seed=1)
-    _, top = BatchExplainer(model, top_k=model.top_k).describe(model.features(texts))
+    _, top = BatchExplainer(model, top_k=model.top_k).describe(texts, model.features(texts))
     for line, pred in zip(top, model.explain(texts)):
         assert [item.rsplit(" (", 1)[0] for item in line.split("; ")] == [f for f, _, _ in pred.top_features]
         assert len({f for f, _, _ in pred.top_features}) == len(pred.top_features)

@@ -1,0 +1,96 @@
+"""``--adapt``: learn from the input's own texts before labelling it, once per job.
+
+The parent reads a fixed sample of the input's texts, adapts the base model to them
+(:mod:`training.adapt`) and saves the result as a model folder beside the base model,
+not made current, whose ``metadata.json`` names the input. Workers then load that folder
+as they would any model. A resumed job labels on with the model it started with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from labelling.readers import CsvBlock, open_reader
+
+ADAPTED_FILE = "adapted.json"
+# Whoever labels this many rows without --adapt is told once what it would bring.
+SUGGEST_FROM_ROWS = 1000
+SUGGESTION = (
+    "tip: --adapt would first learn from this file's own texts (a sample of them) and the mix of roles "
+    "they hold; on real postings it reads duties and skills markedly better (see README)"
+)
+
+
+def input_texts(path: Path, text_column: str, encoding: str) -> Iterator[str]:
+    """The non-empty texts of one column of a CSV or Parquet file, in file order."""
+    reader = open_reader(path, 2000, encoding)
+    try:
+        for chunk in reader:
+            if isinstance(chunk, CsvBlock):
+                chunk = chunk.parse()
+            for value in chunk.table.column(text_column).to_pylist():
+                if isinstance(value, str) and value.strip():
+                    yield value
+    finally:
+        reader.close()
+
+
+def adapted_model(
+    input: Path,
+    text_column: str,
+    encoding: str,
+    base_folder: Path,
+    workdir: Path | None,
+    resumed: bool,
+    log: Callable[[str], None],
+) -> tuple[Path, str]:
+    """The model folder to label ``input`` with, and the summary line that says what adaptation did.
+
+    ``workdir`` (a local job's folder) remembers the adapted model, so that ``--resume``
+    labels on with it; the same input adapts to the same model, saved once.
+    """
+    from classifier.persist import check_model, load_model, save_model
+    from training.adapt import SAMPLE, adapt, reservoir
+
+    saved = workdir / ADAPTED_FILE if workdir is not None else None
+    if resumed and saved is not None and saved.is_file():
+        record = json.loads(saved.read_text())
+        folder, _ = check_model(record["folder"])
+        log(f"resuming with the model adapted to this input: {folder.name}")
+        return folder, record["summary"]
+    log(f"adapting: reading a sample of up to {SAMPLE:,} texts of {input}")
+    texts, rows = reservoir(input_texts(input, text_column, encoding), SAMPLE)
+    base, meta = load_model(base_folder)
+    result = adapt(base, texts, log=lambda line: log(f"adapting: {line}"))
+    folder = base_folder
+    if result.adapted:
+        metadata: dict[str, Any] = {
+            "adapted_to": {
+                "input": str(input.resolve()),
+                "input_sha256": _sha256(input),
+                "text_column": text_column,
+                "texts_read": rows,
+                "base_model": meta.get("model_version"),
+                **result.record,
+            },
+            "hashes": meta.get("hashes"),
+            "params": meta.get("params"),
+        }
+        folder = save_model(result.model, base_folder.parent, metadata, make_current=False, reuse=True)
+    summary = result.summary() + (f"; model {folder.name}" if result.adapted else "")
+    if saved is not None:
+        saved.write_text(json.dumps({"folder": str(folder), "summary": summary}))
+    log(summary)
+    return folder, summary
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
