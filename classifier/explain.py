@@ -64,12 +64,13 @@ class EvidenceFinder:
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
         self._trie: Trie | None = None
+        self._starts: frozenset[str] = frozenset()
         self._roles: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._role_entries: dict[str, LexiconEntry] = {}
 
     def _build(self) -> None:
         """Index the lexicon: role names as the features find them, other phrases in a lemma trie."""
-        from classifier.features import lemmatise, role_index
+        from classifier.features import lemma_table, lemmatise, role_index
 
         # Role names are found as the features find them (their words as written, plural and
         # hyphenated forms), not by lemma: "ML engineering" is not the name of a role.
@@ -91,6 +92,12 @@ class EvidenceFinder:
             for lemma in lemmas:
                 node = node.setdefault(lemma, {})
             node[_END] = entry
+        # Every written form whose lemma starts a phrase ("deployed" for "deploy model"): the
+        # tokens t with table.get(t, t) in the trie.
+        table = lemma_table()
+        self._starts = frozenset({word for word, lemma in table.items() if lemma in trie}).union(
+            root for root in trie if root not in table
+        )
         self._trie = trie
 
     def find(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> list[list[Evidence]]:
@@ -113,15 +120,17 @@ class EvidenceFinder:
             tokens = parts[1::2]
             if lowered is text:
                 tokens = [t.lower() for t in tokens]
-            lemmas = [table.get(t, t) for t in tokens]
-            n = len(lemmas)
+            n = len(tokens)
             found = self._role_names(tokens)  # (-length, start, end, entry)
-            for i in [i for i, lemma in enumerate(lemmas) if lemma in trie]:
-                node, j = trie[lemmas[i]], i + 1
+            # Lemmas are looked up only where a phrase may start and along its walk: most
+            # tokens of a posting start none.
+            starts = self._starts
+            for i in [i for i, token in enumerate(tokens) if token in starts]:
+                node, j = trie[table.get(tokens[i], tokens[i])], i + 1
                 while node is not None:
                     if _END in node:
                         found.append((i - j, i, j, node[_END]))
-                    node = node.get(lemmas[j]) if j < n else None
+                    node = node.get(table.get(tokens[j], tokens[j])) if j < n else None
                     j += 1
             results.append(self._evidence(text, parts, tokens, found, kind) if found else [])
         return results

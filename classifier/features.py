@@ -161,6 +161,14 @@ def find_roles(
         if is_word is None:
             words, ahead = tuple(tokens[i : i + len(candidates[0][0])]), None
         else:
+            # Most places where a name may start hold none ("data" before "analysis"): the next
+            # word settles it before the words ahead are gathered.
+            j = i + 1
+            while j < len(tokens) and not is_word(tokens[j]):
+                j += 1
+            following = tokens[j] if j < len(tokens) else None
+            if not any(len(seq) == 1 or seq[1] == following for seq, _ in candidates):
+                continue
             ahead = _words_ahead(tokens, i, len(candidates[0][0]), is_word)
             words = tuple(tokens[j] for j in ahead)
         for seq, label in candidates:
