@@ -259,12 +259,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rolelens eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", help="CSV of labelled texts")
+def model_and_columns(parser: argparse.ArgumentParser) -> None:
+    """Add the options every evaluation command takes: the model and the CSV's text and label columns."""
     parser.add_argument("--model", default="models", help="a model folder or a models folder (default: models)")
     parser.add_argument("--text-col", default="text")
     parser.add_argument("--label-col", default="label")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rolelens eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", help="CSV of labelled texts")
+    model_and_columns(parser)
     args = parser.parse_args(argv)
 
     from classifier.persist import ModelLoadError, load_model, resolve
