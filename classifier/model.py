@@ -269,6 +269,14 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             return features, scope.predict_proba_features(words)
         return self.features(X), scope.predict_proba(X)
 
+    def scope_of(self, X: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Scope and ``p_in_scope`` of texts ``X`` (None, None for a model without a scope answer)."""
+        check_is_fitted(self)
+        if not self.has_scope:
+            return None, None
+        proba = self.scope_.predict_proba(X)
+        return self.scope_.decide(proba), self.scope_.p_in_scope(proba)
+
     def assess(self, X: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """Role probabilities, scope and ``p_in_scope`` of texts ``X``, from one analysis of each text.
 

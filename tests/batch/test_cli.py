@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -277,3 +278,14 @@ def test_serve_with_a_bad_setting_names_the_variable():
     )
     assert run.returncode == 2
     assert "ROLELENS_PORT" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_classify_says_when_a_text_is_out_of_scope(models_dir, capsys):
+    """`rolelens classify` on a posting of other work prints its scope, and --json carries scope and p_in_scope."""
+    text = "Accounts Payable Clerk: process invoices, reconcile supplier statements and support the month-end close."
+    assert main(["classify", text, "--model-dir", str(models_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "slight lean" in printed and "scope: out" in printed and "not about data science or ML work" in printed
+    assert main(["classify", text, "--json", "--model-dir", str(models_dir)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["scope"] == "out" and 0 <= answer["p_in_scope"] < 0.5 and answer["lean"] == "slight"
