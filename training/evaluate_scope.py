@@ -147,7 +147,9 @@ def plot(report: dict[str, Any], path: Path, title: str) -> Path:
     bins = np.linspace(0, 1, 41)
     for group, colour in (("in", "tab:blue"), ("adjacent", "tab:orange"), ("out", "tab:red")):
         scores = np.asarray(report["_scores"][group])
-        ax.hist(scores, bins=bins, histtype="step", lw=2, color=colour, density=True, label=f"{group} (n={len(scores)})")
+        ax.hist(
+            scores, bins=bins, histtype="step", lw=2, color=colour, density=True, label=f"{group} (n={len(scores)})"
+        )
     ax.axvline(report["all"]["threshold_at_5pct_in"], color="k", ls="--", label="flags 5 % of in-scope")
     ax.set_xlabel("p_in_scope")
     ax.set_ylabel("density")
