@@ -10,11 +10,13 @@ MODELS ?= models
 MODEL := $(MODELS)/current/metadata.json
 # Labelled real postings, for evaluation only (never trained on).
 DATA ?= $(wildcard ../shared/eval/dev.csv)
+# Real postings of neither role (a `scope` column: out or adjacent), for eval-scope only.
+SCOPE_DATA ?= $(wildcard ../shared/eval/scope_dev.csv)
 TEXT_COL ?= text
 LABEL_COL ?= label
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: help setup train serve test eval eval-selftrain eval-adapt label lint bench clean FORCE
+.PHONY: help setup train serve test eval eval-scope eval-selftrain eval-adapt label lint bench clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,6 +68,10 @@ eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv|.csv.
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval DATA=path/to.csv (../shared/eval/dev.csv is used when present)"; exit 2; }
 	$(ROLELENS) eval "$(DATA)" --model-dir $(MODELS) --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)" \
 		$(if $(ERRORS),--errors "$(ERRORS)")
+
+eval-scope: $(MODEL) ## how well the scope answer tells DS/ML texts (DATA) from other work (SCOPE_DATA)
+	@test -n "$(DATA)" -a -n "$(SCOPE_DATA)" || { echo "error: run make eval-scope DATA=in_scope.csv SCOPE_DATA=others.csv (../shared/eval/ is used when present)"; exit 2; }
+	$(PY) -m training.evaluate_scope "$(DATA)" "$(SCOPE_DATA)" --model-dir $(MODELS) --text-column "$(TEXT_COL)" --label-column "$(LABEL_COL)"
 
 eval-selftrain: $(VENV)/.installed ## what self-training gains: learn from half of DATA's text, score the other half
 	@test -n "$(DATA)" || { echo "error: no labelled data; run make eval-selftrain DATA=path/to.csv"; exit 2; }

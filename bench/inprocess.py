@@ -91,6 +91,23 @@ def explain_cost(model, texts: list[str], repeats: int) -> dict:
     }
 
 
+def scope_cost(model, texts: list[str], repeats: int) -> dict:
+    """``predict`` with the scope answer (``assess``: role and scope from one analysis) against ``predict`` alone."""
+    if not getattr(model, "has_scope", False):
+        return {"not_measured": "the model has no scope answer: retrain it with `make train`"}
+    pred, both = _rounds((lambda: model.predict(texts), lambda: model.assess(texts)), repeats)
+    n = len(texts)
+    return {
+        "docs": n,
+        "repeats": repeats,
+        "predict_docs_per_s": n / median(pred),
+        "with_scope_docs_per_s": n / median(both),
+        # Throughput ratio, paired round by round: 0.9 means the scope answer costs 10 %.
+        "vs_predict": median(ratios := [p / b for p, b in zip(pred, both)]),
+        "vs_predict_range": [min(ratios), max(ratios)],
+    }
+
+
 def reference(model, texts: list[str], singles: int, batch_size: int, repeats: int = 3) -> dict:
     """Quick in-process throughputs, taken right before and after an out-of-process measurement.
 

@@ -65,6 +65,13 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
             sec, "explain / predict time", f"{_num(ex['explain_vs_predict'], 'x')}  {_spread(ex, 'explain_vs_predict')}"
         )
         add(sec, "evidence share of explain time", _num(100 * ex["evidence_share"], "%", 0))
+    sc = ip.get("scope")
+    if sc and not sc.get("not_measured"):
+        add(
+            f"in-process, {sc['docs']} texts of 4 KB",
+            "predict with scope / predict docs/s",
+            f"{_num(sc['vs_predict'], 'x')}  {_spread(sc, 'vs_predict')}",
+        )
 
     growth = r.get("growth")
     if growth and _skipped(growth):

@@ -212,6 +212,7 @@ class Runner:
             "throughput": inprocess.throughput(self.model, self.texts(p.throughput_docs, 4), p.repeats),
             "latency": inprocess.latency(self.model, self.texts(p.latency_texts, 4)),
             "explain": inprocess.explain_cost(self.model, self.texts(p.explain_docs, 4), p.repeats),
+            "scope": inprocess.scope_cost(self.model, self.texts(p.throughput_docs, 4), p.repeats),
         }
 
     def growth(self) -> dict:

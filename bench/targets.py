@@ -103,6 +103,15 @@ TARGETS = (
         lambda r: _get(r, "batch_cli", "explain_cost"),
         "batch_cli:explain_cost",
     ),
+    Target(
+        11,
+        "predict with scope docs/s / predict alone",
+        ">=",
+        0.85,
+        "x",
+        lambda r: _get(r, "inprocess", "scope", "vs_predict"),
+        "inprocess.scope",
+    ),
     Target(2, "make train wall time", "<", 60, "s", lambda r: _get(r, "train", "seconds"), "train"),
 )
 

@@ -15,6 +15,7 @@ _EXPORTS = {
     "ModelLoadError": "classifier.persist",
     "Prediction": "classifier.model",
     "RoleClassifier": "classifier.model",
+    "ScopeClassifier": "classifier.scope",
     "check_model": "classifier.persist",
     "load_model": "classifier.persist",
     "save_model": "classifier.persist",

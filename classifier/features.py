@@ -367,6 +367,16 @@ def transform(
     return _tfidf(analyse, vectorizer.vocabulary_, vectorizer.idf_, vectorizer.dtype, texts, kinds)
 
 
+def tfidf_of_analysed(vocabulary: dict[str, int], idf: np.ndarray, grams: Iterable[list[str]], dtype=np.float64):
+    """Sublinear-TF-IDF rows of unit length over ``vocabulary`` of texts already analysed into n-grams."""
+    return _tfidf(as_is, vocabulary, idf, dtype, grams)
+
+
+def as_is(grams: list[str], kind: str | None = None) -> list[str]:
+    """The analyzer of texts that arrive analysed (their kind was read when they were)."""
+    return grams
+
+
 class FeatureBlocks:
     """Several vectorizers sharing one analyzer, as one transform: their columns side by side,
     each block normalised on its own, each text analysed and each n-gram looked up once.
@@ -397,14 +407,7 @@ def _tfidf(analyse, vocabulary, idf, dtype, texts, kinds=None, block=None, n_blo
     get = vocabulary.get
     for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
         if block is None:
-            # Few n-grams of a text are in one lexicon-sized block: count only those.
-            row: dict[int, int] = {}
-            for gram in analyse(text, kind):
-                j = get(gram)
-                if j is not None:
-                    row[j] = row.get(j, 0) + 1
-            indices.extend(row)
-            counts.extend(row.values())
+            _count(get, analyse(text, kind), indices, counts)
         else:
             # Most are in a corpus block: count every n-gram once, in C, then look each up once.
             for gram, count in Counter(analyse(text, kind)).items():
@@ -413,10 +416,49 @@ def _tfidf(analyse, vocabulary, idf, dtype, texts, kinds=None, block=None, n_blo
                     indices.extend(j)
                     counts.extend([count] * len(j))
         indptr.append(len(indices))
+    return _rows(indptr, indices, counts, idf, dtype, block, n_blocks)
+
+
+def _count(get, grams: list[str], indices: list[int], counts: list[int]) -> None:
+    # Few n-grams of a text are in a lexicon-sized vocabulary: look each up and count the
+    # columns found, all in C (a Python loop over the n-grams cost a tenth of a prediction).
+    row = Counter(map(get, grams))
+    row.pop(None, None)  # the n-grams not in the vocabulary
+    indices.extend(row)
+    counts.extend(row.values())
+
+
+def tfidf_and_words(
+    analyse,
+    vocabulary: dict[str, int],
+    idf: np.ndarray,
+    dtype,
+    words_vocabulary: dict[str, int],
+    words_idf,
+    texts,
+    kinds: Iterable[str | None] | None = None,
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The TF-IDF rows of ``texts`` (of ``kinds``) over ``vocabulary`` (n-grams of ``analyse``, which
+    must give single words and pairs) and over ``words_vocabulary`` (single words only), from one
+    analysis of each text. Both are looked up while the text's n-grams are fresh in memory: analysing
+    every text first and looking up afterwards cost twice as much as the second look-up.
+    """
+    ptr, idx, cnt, wptr, widx, wcnt = [0], [], [], [0], [], []
+    get, wget = vocabulary.get, words_vocabulary.get
+    for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
+        grams = analyse(text, kind)
+        _count(get, grams, idx, cnt)
+        _count(wget, grams[: (len(grams) + 1) // 2], widx, wcnt)  # n words give n words and n - 1 pairs
+        ptr.append(len(idx))
+        wptr.append(len(widx))
+    return _rows(ptr, idx, cnt, idf, dtype), _rows(wptr, widx, wcnt, words_idf, dtype)
+
+
+def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr_matrix:
+    """Sublinear TF-IDF rows from each text's columns and counts, each row of each block to unit length."""
     columns = np.asarray(indices, dtype=np.int64)
     data = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * idf[columns]
     rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    # Each row of each block to unit length.
     groups = rows if block is None else rows * n_blocks + block[columns]
     norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
     data /= norms[groups]

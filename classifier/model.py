@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
@@ -23,11 +23,13 @@ from classifier.features import (
     FeatureBlocks,
     make_vectorizer,
     phrase_token,
+    tfidf_and_words,
     transform,
     vectorizer_from_state,
     vectorizer_state,
 )
 from classifier.lexicon import Lexicon, entry_from_row
+from classifier.scope import ScopeClassifier
 from classifier.text import detect_kind
 
 
@@ -42,6 +44,9 @@ class Prediction:
     evidence: list[Evidence] = field(default_factory=list)
     top_features: list[tuple[str, str, float]] = field(default_factory=list)
     explained: bool = True  # false: evidence and top features were not looked for
+    scope: str | None = None  # in, adjacent or out; None from a model without a scope answer
+    p_in_scope: float | None = None
+    scope_evidence: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def lexicon_matched(self) -> bool:
@@ -51,11 +56,15 @@ class Prediction:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: what ``/classify`` and ``rolelens classify --json`` answer.
 
-        Without an explanation, only the label, probabilities, lean and kind.
+        Without an explanation, only the label, probabilities, lean, kind and scope.
         """
         out = {"label": self.label, "probabilities": self.probabilities, "lean": self.lean, "kind": self.kind}
+        if self.scope is not None:
+            out |= {"scope": self.scope, "p_in_scope": self.p_in_scope}
         if not self.explained:
             return out
+        if self.scope is not None:
+            out["scope_evidence"] = [{"feature": f, "contribution": c} for f, c in self.scope_evidence]
         return {
             **out,
             "lexicon_matched": self.lexicon_matched,
@@ -82,7 +91,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         ``fit_corpus`` leaves out n-grams found in fewer of its texts than this.
     moderate_at, strong_at : float
         Probability of the winning role from which the lean is ``moderate`` and ``strong``;
-        below ``moderate_at`` it is ``slight``.
+        below ``moderate_at`` it is ``slight``. A text out of scope leans ``slight`` at most.
     top_k : int
         How many model features ``explain`` reports per text.
     class_prior : dict or None
@@ -148,7 +157,22 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = self.clf_.classes_
         self.prior_shift_ = self._prior_shift()
         self.corpus_ = None
+        self.scope_ = None
         self._blend()
+        return self
+
+    def fit_scope(self, X: Sequence[str], y: Sequence[str], scope: ScopeClassifier | None = None) -> RoleClassifier:
+        """Learn the scope answer from texts ``X`` labelled ``in``, ``adjacent`` or ``out``; returns ``self``.
+
+        ``scope`` gives the scope model's parameters (its lexicon is this model's, so that it
+        reads role names alike and one analysis of a text serves both). Sets ``scope_``.
+        """
+        check_is_fitted(self)
+        scope = clone(scope) if scope is not None else ScopeClassifier()
+        scope.set_params(lexicon=self.lexicon_)
+        self.scope_ = scope.fit(X, y)
+        if self.scope_.phrases_ != self.vectorizer_.analyzer.phrases:
+            raise ValueError("the scope model reads role names differently from the role model")
         return self
 
     def fit_corpus(
@@ -231,10 +255,53 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.corpus_ is None:
             return transform(self.vectorizer_, X, kinds)
+        return self._corpus_blocks().transform(X, kinds)
+
+    def _corpus_blocks(self) -> FeatureBlocks:
         blocks = self.__dict__.get("_blocks")
         if blocks is None:
             blocks = self._blocks = FeatureBlocks([self.vectorizer_, self.corpus_["vectorizer"]])
-        return blocks.transform(X, kinds)
+        return blocks
+
+    @property
+    def has_scope(self) -> bool:
+        """Whether this model answers scope (models trained before it was added do not)."""
+        return getattr(self, "scope_", None) is not None
+
+    def _features_and_scope(self, X: list[str], kinds: Sequence[str | None] | None = None):
+        """Role feature rows and scope probabilities of ``X``, each text analysed once for both."""
+        if not self.has_scope:
+            return self.features(X, kinds), None
+        scope = self.scope_
+        if self.corpus_ is None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) == (1, 1):
+            vec = self.vectorizer_
+            features, words = tfidf_and_words(
+                vec.analyzer, vec.vocabulary_, vec.idf_, vec.dtype, scope.vocabulary_, scope.idf_, X, kinds
+            )
+            return features, scope.predict_proba_features(words)
+        return self.features(X, kinds), scope.predict_proba(X)
+
+    def scope_of(self, X: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Scope and ``p_in_scope`` of texts ``X`` (None, None for a model without a scope answer)."""
+        check_is_fitted(self)
+        if not self.has_scope:
+            return None, None
+        proba = self.scope_.predict_proba(X)
+        return self.scope_.decide(proba), self.scope_.p_in_scope(proba)
+
+    def assess(
+        self, X: Sequence[str], kinds: Sequence[str | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Role probabilities, scope and ``p_in_scope`` of texts ``X``, from one analysis of each text.
+
+        Scope and ``p_in_scope`` are None for a model without a scope answer.
+        """
+        check_is_fitted(self)
+        features, scope_proba = self._features_and_scope(list(X), kinds)
+        proba = self._proba(features)
+        if scope_proba is None:
+            return proba, None, None
+        return proba, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
 
     def _prior_shift(self) -> float:
         # Fitting weighs both roles equally, so the fitted log-odds are a likelihood
@@ -277,11 +344,11 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X, kinds)
         return self.classes_[proba.argmax(axis=1)]
 
-    def lean_of(self, p_winner: float) -> str:
-        """How strongly a text leans, from the probability of its winning role."""
-        if p_winner >= self.strong_at:
-            return "strong"
-        return "moderate" if p_winner >= self.moderate_at else "slight"
+    def lean_of(self, p_winner: float, scope: str | None = None) -> str:
+        """How strongly a text leans, from the probability of its winning role; ``slight`` when ``scope`` is out."""
+        if scope == "out" or p_winner < self.moderate_at:
+            return "slight"
+        return "strong" if p_winner >= self.strong_at else "moderate"
 
     def explain(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None, *, reasons: bool = True
@@ -291,13 +358,17 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         ``kinds`` gives "posting" or "resume" per text; ``None`` or "auto" guesses it.
         ``reasons=False`` leaves out evidence and top features (``explained`` is false):
         finding evidence costs about as much as the prediction itself on a long text.
+        With a scope model (``fit_scope``), each prediction also says whether the text is
+        about DS/ML work at all; a text out of scope leans ``slight`` at most.
         """
         check_is_fitted(self)
         X = list(X)
         given = list(kinds) if kinds is not None else [None] * len(X)
         kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
-        features = self.features(X, kinds)
+        features, scope_proba = self._features_and_scope(X, kinds)
         proba = self._proba(features)
+        scopes = self.scope_.decide(scope_proba) if scope_proba is not None else [None] * len(X)
+        p_in = self.scope_.p_in_scope(scope_proba) if scope_proba is not None else [None] * len(X)
         evidence = self._finder().find(X, kinds) if reasons else None
         out = []
         for i, kind in enumerate(kinds):
@@ -306,11 +377,14 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                 Prediction(
                     label=str(self.classes_[best]),
                     probabilities={str(c): float(p) for c, p in zip(self.classes_, proba[i])},
-                    lean=self.lean_of(float(proba[i, best])),
+                    lean=self.lean_of(float(proba[i, best]), scopes[i]),
                     kind=kind,
                     evidence=evidence[i] if reasons else [],
                     top_features=self._top_features(features, i) if reasons else [],
                     explained=reasons,
+                    scope=scopes[i],
+                    p_in_scope=None if p_in[i] is None else float(p_in[i]),
+                    scope_evidence=self.scope_.evidence(X[i]) if reasons and self.has_scope else [],
                 )
             )
         return out
@@ -430,9 +504,6 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                 "kept": {str(k): int(v) for k, v in block["kept"].items()},
             }
         if config.get("scope") is not None:
-            # Imported only for a model that has one: a role model without scope needs no scope code.
-            from classifier.scope import ScopeClassifier
-
             prefix = "scope."
             model.scope_ = ScopeClassifier.from_state(
                 config["scope"], {k[len(prefix) :]: a for k, a in arrays.items() if k.startswith(prefix)}

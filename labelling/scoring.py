@@ -1,7 +1,7 @@
 """Scoring one chunk of texts: the columns a labelled file gains, shared by every engine.
 
 The work is done per chunk, not per row: texts are checked with pyarrow compute,
-the valid ones go to the model in one ``predict_proba`` call, and the results are
+the valid ones go to the model in one call (role probabilities and scope), and the results are
 scattered back so that every input row gets an output row, labelled or with an error.
 """
 
@@ -24,9 +24,9 @@ def output_columns(classes: Sequence[str], explain: bool = False, prefix: str = 
     """Names of the columns appended to every row, in order.
 
     >>> output_columns(["data_scientist", "ml_engineer"])
-    ['label', 'p_data_scientist', 'p_ml_engineer', 'lean', 'model_version', 'error']
+    ['label', 'p_data_scientist', 'p_ml_engineer', 'lean', 'scope', 'p_in_scope', 'model_version', 'error']
     """
-    names = ["label", *(f"p_{c}" for c in classes), "lean", "model_version", "error"]
+    names = ["label", *(f"p_{c}" for c in classes), "lean", "scope", "p_in_scope", "model_version", "error"]
     if explain:
         names += ["evidence", "top_features"]
     return [prefix + n for n in names]
@@ -35,7 +35,7 @@ def output_columns(classes: Sequence[str], explain: bool = False, prefix: str = 
 def output_schema(classes: Sequence[str], explain: bool = False, prefix: str = "") -> pa.Schema:
     """Arrow types of the appended columns (probabilities are float64, the rest strings)."""
     names = output_columns(classes, explain, prefix)
-    probs = {prefix + f"p_{c}" for c in classes}
+    probs = {prefix + f"p_{c}" for c in classes} | {prefix + "p_in_scope"}
     return pa.schema([(n, pa.float64() if n in probs else pa.string()) for n in names])
 
 
@@ -152,22 +152,28 @@ class Scorer:
         proba = np.full((n, len(self.classes)), np.nan)
         labels = np.full(n, None, dtype=object)
         leans = np.full(n, None, dtype=object)
+        scopes, p_in = np.full(n, None, dtype=object), np.full(n, np.nan)
         evidence = top = None
         if len(idx):
             valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
             if self.explain:
                 features = self.model.features(valid)
                 proba[idx] = self.model.predict_proba_features(features)
+                valid_scopes, valid_p_in = self.model.scope_of(valid)
                 evidence, top = self._explain_rows(valid, features, n, idx)
             else:
-                proba[idx] = self.model.predict_proba(valid)
+                proba[idx], valid_scopes, valid_p_in = self.model.assess(valid)
+            if valid_scopes is not None:
+                scopes[idx], p_in[idx] = valid_scopes, valid_p_in
             best = proba[idx].argmax(axis=1)
             labels[idx] = np.asarray(self.classes, dtype=object)[best]
-            leans[idx] = [self.model.lean_of(float(p)) for p in proba[idx, best]]
+            leans[idx] = [self.model.lean_of(float(p), s) for p, s in zip(proba[idx, best], scopes[idx])]
         columns = [pa.array(labels, pa.string())]
         columns += [pa.array(proba[:, j], pa.float64(), mask=~ok) for j in range(len(self.classes))]
         columns += [
             pa.array(leans, pa.string()),
+            pa.array(scopes, pa.string()),
+            pa.array(p_in, pa.float64(), mask=np.equal(scopes, None)),
             pa.array(np.full(n, self.model_version, dtype=object), pa.string()),
             pa.array(errors, pa.string()),
         ]

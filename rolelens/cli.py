@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         "label",
         help="label every row of a CSV or Parquet file",
         description="Label every row of a CSV (.csv, .csv.gz) or Parquet (.parquet) file. The output keeps "
-        "every input column and the row order, and adds label, p_<role>, lean, model_version and error.",
+        "every input column and the row order, and adds label, p_<role>, lean, scope, p_in_scope, model_version "
+        "and error.",
     )
     label.add_argument("input", type=Path, help="the file to label")
     label.add_argument("-o", "--output", type=Path, required=True, help="where to write the labelled file")
@@ -216,6 +217,13 @@ def _label(args: argparse.Namespace) -> int:
     return 0
 
 
+SCOPE_MEANING = {
+    "in": "about data science or ML work",
+    "adjacent": "a neighbouring data job (analyst, data engineer...); the lean is only a hint",
+    "out": "not about data science or ML work; the lean says little",
+}
+
+
 def _classify(args: argparse.Namespace) -> int:
     from classifier.persist import load_model
 
@@ -238,6 +246,8 @@ def _classify(args: argparse.Namespace) -> int:
         return 0
     p = pred.probabilities[pred.label]
     print(f"{pred.label} ({pred.lean} lean, p={p:.2f}; read as a {pred.kind})")
+    if pred.scope is not None:
+        print(f"scope: {pred.scope} (p_in_scope={pred.p_in_scope:.2f}): {SCOPE_MEANING[pred.scope]}")
     if pred.evidence:
         print("evidence: " + "; ".join(f"{e.phrase} ({e.role})" for e in pred.evidence))
     else:

@@ -81,7 +81,7 @@ class ClosedModel(BaseModel):
 
 EXPLAIN_FIELD = Field(
     True,
-    description="false answers only label, probabilities, lean and kind: faster on long texts, "
+    description="false answers only label, probabilities, lean, kind, scope and p_in_scope: faster on long texts, "
     "since finding the evidence costs about as much as the prediction",
 )
 
@@ -157,13 +157,32 @@ class FeatureItem(BaseModel):
     contribution: float
 
 
+class ScopeEvidenceItem(BaseModel):
+    """A word of the text and how far it moved the scope answer."""
+
+    feature: str
+    contribution: float = Field(description="positive: towards data science or ML work; negative: away from it")
+
+
 class ClassifyResponse(BaseModel):
     """The lean of one text."""
 
     label: str = Field(description="the role the text leans towards")
     probabilities: dict[str, float] = Field(description="probability of each role; they sum to 1")
-    lean: Literal["slight", "moderate", "strong"]
+    lean: Literal["slight", "moderate", "strong"] = Field(
+        description="how strongly the text leans; never more than slight when scope is out"
+    )
     kind: Literal["posting", "resume"]
+    # Absent only from models trained before scope was added.
+    scope: Literal["in", "adjacent", "out"] | SkipJsonSchema[None] = Field(
+        None,
+        description="whether the text is about data science or ML work at all: in; adjacent (a neighbouring "
+        "data job such as data analyst or data engineer); out (other work, or no work at all)",
+    )
+    p_in_scope: float | SkipJsonSchema[None] = Field(None, description="probability that scope is in")
+    scope_evidence: list[ScopeEvidenceItem] | SkipJsonSchema[None] = Field(
+        None, description="the words that moved the scope answer most (absent when explain is false)"
+    )
     # Absent (never null) when the request said "explain": false.
     lexicon_matched: bool | SkipJsonSchema[None] = Field(
         None,

@@ -322,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The options of ``rolelens eval`` (the spellings of ``rolelens label``; older ones still work)."""
     parser = argparse.ArgumentParser(prog="rolelens eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("data", help="labelled texts: a .csv, .csv.gz or .parquet file")
+    model_and_columns(parser)
+    parser.add_argument("--errors", metavar="CSV", help="also write the rows the model got wrong to this CSV file")
+    return parser
+
+
+def model_and_columns(parser: argparse.ArgumentParser) -> None:
+    """Add the options every evaluation command takes: the model and the text and label columns."""
     parser.add_argument(
         "--model-dir",
         default=os.environ.get("ROLELENS_MODEL_DIR", "models"),
@@ -329,11 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--text-column", default="text", help="the column holding the texts (default: text)")
     parser.add_argument("--label-column", default="label", help="the column holding the true roles (default: label)")
-    parser.add_argument("--errors", metavar="CSV", help="also write the rows the model got wrong to this CSV file")
     # Spellings of earlier releases, kept for one release and not listed.
     for old, new in (("--model", "model_dir"), ("--text-col", "text_column"), ("--label-col", "label_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,9 +19,10 @@ from sklearn.model_selection import train_test_split
 from classifier.lexicon import Lexicon
 from classifier.model import RoleClassifier
 from classifier.persist import CURRENT, ModelLoadError, read_metadata, save_model
+from classifier.scope import ScopeClassifier
 from training.examples import Role, class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
-DATA_FILES = ("roles.toml", "templates.toml")
+DATA_FILES = ("roles.toml", "templates.toml", "scope/occupations.toml")
 
 
 def git_commit(where: Path) -> str:
@@ -58,6 +59,7 @@ def train(
     n_per_role: int = 2000,
     seed: int = 0,
     log: Callable[[str], None] = print,
+    n_scope: int | None = None,
     eval_data: str | Path | None = None,
     unlabeled: str | Path | None = None,
     text_col: str = "text",
@@ -69,6 +71,7 @@ def train(
 
     ``unlabeled`` is a CSV, CSV.gz or Parquet file of real texts (column ``text_col``;
     CSV in ``encoding``) to self-train on.
+    ``n_scope`` texts of other work (default: twice the role texts) teach the scope answer.
     ``eval_data`` is a labelled CSV (``text`` and ``label`` columns) scored after training
     and recorded in the metadata; it is never trained on. A self-trained model that scores
     lower on it than the seeded one is saved but not made current unless ``accept``.
@@ -115,6 +118,7 @@ def train(
         self_training = {**corpus_info, "text_col": text_col, **record}
     else:
         _warn_if_current_was_self_trained(Path(models_dir), log)
+    metrics["scope"] = _fit_scope(model, data_dir, lexicon, roles, templates, texts, n_scope, seed, log)
     if scored is not None:
         metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, *scored, log, seeded)
     metadata = {
@@ -125,11 +129,13 @@ def train(
             **{f"{name}_sha256": hashlib.sha256((data_dir / name).read_bytes()).hexdigest() for name in DATA_FILES},
         },
         "params": {k: v for k, v in model.get_params().items() if k != "lexicon"},
+        "scope_params": model.scope_.get_state()[0]["params"],
         "training": {
             "n_examples": len(examples),
             "n_per_role": n_per_role,
             "seed": seed,
             "n_features": len(model.vectorizer_.vocabulary_),
+            "n_scope_features": len(model.scope_.vocabulary_),
             "seconds": round(time.perf_counter() - started, 2),
         },
         "metrics": {"training": metrics},
@@ -161,6 +167,29 @@ def train(
         )
     log(f"saved model {folder.name} to {folder} in {time.perf_counter() - started:.1f}s")
     return folder
+
+
+def _fit_scope(model, data_dir, lexicon, roles, templates, role_texts, n_scope, seed, log) -> dict:
+    """Teach ``model`` the scope answer: its role texts are ``in``, generated texts of other jobs the rest."""
+    from training.scope_examples import generate_scope_examples, scope_vocabulary
+
+    others = generate_scope_examples(data_dir, templates, roles, lexicon, n=n_scope or 2 * len(role_texts), seed=seed)
+    texts = [*role_texts, *(e.text for e in others)]
+    labels = ["in"] * len(role_texts) + [e.label for e in others]
+    scope = ScopeClassifier(vocabulary=scope_vocabulary(data_dir, lexicon, roles))
+    fit_x, held_x, fit_y, held_y = train_test_split(texts, labels, test_size=0.2, random_state=seed, stratify=labels)
+    held = model.fit_scope(fit_x, fit_y, scope).scope_.predict(held_x)
+    figures = {
+        "n_examples": len(texts),
+        "heldout_generated_accuracy": round(float(accuracy_score(held_y, held)), 4),
+        "heldout_generated_macro_f1": round(float(f1_score(held_y, held, average="macro")), 4),
+    }
+    model.fit_scope(texts, labels, scope)
+    log(
+        f"scope: {len(others)} generated texts of other jobs; held-out generated texts: accuracy "
+        f"{figures['heldout_generated_accuracy']:.3f}, macro-F1 {figures['heldout_generated_macro_f1']:.3f}"
+    )
+    return figures
 
 
 def _read_eval(path) -> tuple[list[str], list[str]]:

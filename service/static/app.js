@@ -34,6 +34,22 @@ function highlight(container, text, evidence, roleClass) {
   container.append(chars.slice(at).join(""));
 }
 
+// What each scope answer means to a reader; the lean of a text that is not in scope says little.
+const SCOPE_TEXT = {
+  in: "In scope: this text is about data science or ML work.",
+  adjacent: "Adjacent: this text is about a neighbouring data job (such as data analyst or data engineer), not data science or ML work; read the lean as a hint only.",
+  out: "Out of scope: this text is not about data science or ML work, so the lean below says little.",
+};
+
+function showScope(result) {
+  const scope = $("scope");
+  scope.hidden = !result.scope;
+  if (!result.scope) return;
+  const p = (result.p_in_scope * 100).toFixed(0);
+  scope.textContent = `${SCOPE_TEXT[result.scope]} (probability in scope ${p}%)`;
+  scope.className = `scope ${result.scope}`;
+}
+
 function render(result, text, source) {
   const labels = Object.keys(result.probabilities);
   const [a, b] = labels;
@@ -45,6 +61,7 @@ function render(result, text, source) {
   $("lean").textContent = `${result.lean} lean`;
   $("lean").className = `lean ${result.lean}`;
   $("kind-shown").textContent = `read as a ${result.kind}`;
+  showScope(result);
   $("bar-a").style.width = `${(pa * 100).toFixed(1)}%`;
   $("bar-b").style.width = `${(pb * 100).toFixed(1)}%`;
   $("bar").setAttribute("aria-label", `${pretty(a)} ${(pa * 100).toFixed(0)}%, ${pretty(b)} ${(pb * 100).toFixed(0)}%`);

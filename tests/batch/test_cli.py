@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import subprocess
 import sys
@@ -336,3 +337,14 @@ def test_label_without_a_text_column_says_to_pass_one(tmp_path, jobs_csv, capsys
     """Leaving out --text-column is an error that names the option, status 2."""
     assert main(["label", str(jobs_csv), "-o", str(tmp_path / "o.csv")]) == 2
     assert "pass --text-column" in capsys.readouterr().err
+
+
+def test_classify_says_when_a_text_is_out_of_scope(models_dir, capsys):
+    """`rolelens classify` on a posting of other work prints its scope, and --json carries scope and p_in_scope."""
+    text = "Accounts Payable Clerk: process invoices, reconcile supplier statements and support the month-end close."
+    assert main(["classify", text, "--model-dir", str(models_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "slight lean" in printed and "scope: out" in printed and "not about data science or ML work" in printed
+    assert main(["classify", text, "--json", "--model-dir", str(models_dir)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["scope"] == "out" and 0 <= answer["p_in_scope"] < 0.5 and answer["lean"] == "slight"

@@ -16,7 +16,7 @@ from labelling.progress import Progress
 
 from .conftest import write_csv
 
-ADDED = ["label", "p_data_scientist", "p_ml_engineer", "lean", "model_version", "error"]
+ADDED = ["label", "p_data_scientist", "p_ml_engineer", "lean", "scope", "p_in_scope", "model_version", "error"]
 
 
 def quiet() -> Progress:
@@ -54,6 +54,9 @@ def test_output_keeps_every_column_and_row_order_and_adds_labels(tmp_path, jobs_
     probs = out[["p_data_scientist", "p_ml_engineer"]].astype(float)
     assert ((probs.sum(axis=1) - 1).abs() < 1e-6).all()
     assert set(out["lean"]) <= {"slight", "moderate", "strong"} and (out["error"] == "").all()
+    _, scopes, p_in = model.assess([r["text"] for r in rows])
+    assert out["scope"].tolist() == list(scopes)
+    assert out["p_in_scope"].astype(float).tolist() == pytest.approx(list(p_in))
     assert out["model_version"].nunique() == 1 and out["model_version"][0].startswith("20")
     assert summary.rows == len(rows) and summary.error_rows == 0
     assert sum(summary.labels.values()) == len(rows)
@@ -257,3 +260,15 @@ def test_progress_redraws_one_line_on_a_terminal():
     text = stream.getvalue()
     assert text.count("\r") == 2 and text.count("\n") == 1 and text.endswith("\n")
     assert "200 rows" in text.split("\r")[-1] and "50% read" in text
+
+
+def test_scope_columns_say_which_rows_are_out_of_scope(tmp_path, models_dir, samples):
+    """A nurse's posting gets scope out and a slight lean; a role posting is in; an empty row has no scope."""
+    nurse = "Registered Nurse for our surgical ward: assess patients, give medication, keep clinical records."
+    path = tmp_path / "mixed.csv"
+    pd.DataFrame({"id": ["1", "2", "3"], "text": [nurse, samples[0]["text"], ""]}).to_csv(path, index=False)
+    run(path, tmp_path / "out.csv", models_dir)
+    out = read(tmp_path / "out.csv")
+    assert out["scope"].tolist() == ["out", "in", ""]
+    assert out["lean"][0] == "slight" and float(out["p_in_scope"][0]) < 0.5 < float(out["p_in_scope"][1])
+    assert out["p_in_scope"][2] == "" and out["error"][2].startswith("empty text")

@@ -108,3 +108,21 @@ def test_api_docs_render_offline_under_the_strict_csp(page):
     assert {"/classify", "/classify/batch", "/classify/file"} <= {p.strip().replace("\u200b", "") for p in paths}
     assert page.requests and all(url.startswith(page.base) for url in page.requests)  # nothing from a CDN
     assert not [m for m in console if "Content Security Policy" in m], console
+
+
+def test_a_posting_of_other_work_is_shown_out_of_scope(page, samples, tmp_path):
+    """A posting of other work says plainly that it is out of scope; a role posting says it is in scope."""
+    page.fill(
+        "#text",
+        "Staff Accountant wanted. You will prepare month-end close and journal entries, reconcile bank accounts, "
+        "process accounts payable and support the annual audit. CPA and QuickBooks experience required.",
+    )
+    page.click("#submit")
+    page.wait_for_selector("#scope.out:not([hidden])")
+    assert page.inner_text("#scope").startswith("Out of scope: this text is not about data science or ML work")
+    assert page.inner_text("#lean") == "slight lean"
+    page.screenshot(path=str(tmp_path / "page-out-of-scope.png"), full_page=True)
+    page.fill("#text", next(s["text"] for s in samples if s["label"] == "data_scientist"))
+    page.click("#submit")
+    page.wait_for_selector("#scope.in")
+    assert page.inner_text("#scope").startswith("In scope")

@@ -140,13 +140,14 @@ def test_role_names_count_for_their_role_but_colleagues_do_not(model):
 
 
 def test_explain_without_reasons_keeps_the_lean(model, samples):
-    """reasons=False gives the same labels, probabilities and kinds, and no evidence or features."""
+    """reasons=False gives the same labels, probabilities, kinds and scope, and no evidence or features."""
     texts = [s["text"] for s in samples]
     full, short = model.explain(texts), model.explain(texts, reasons=False)
     for f, s in zip(full, short):
         assert (f.label, f.probabilities, f.lean, f.kind) == (s.label, s.probabilities, s.lean, s.kind)
-        assert f.explained and not s.explained and s.evidence == [] and s.top_features == []
-        assert set(s.to_dict()) == {"label", "probabilities", "lean", "kind"}
+        assert (f.scope, f.p_in_scope) == (s.scope, s.p_in_scope)
+        assert f.explained and not s.explained and s.evidence == [] and s.top_features == [] and s.scope_evidence == []
+        assert set(s.to_dict()) == {"label", "probabilities", "lean", "kind", "scope", "p_in_scope"}
 
 
 def test_the_first_role_named_is_the_one_on_offer(model):

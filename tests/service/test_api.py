@@ -67,3 +67,26 @@ def test_openapi_documents_classify(client):
     """The OpenAPI schema describes /classify for the docs page."""
     assert "/classify" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
+
+
+NURSE = (
+    "Registered Nurse, night shifts, surgical ward. Assess and monitor patients, give medication, keep accurate "
+    "clinical records and work closely with doctors and care assistants. A nursing licence is required."
+)
+
+
+def test_classify_says_a_text_of_other_work_is_out_of_scope(client, samples):
+    """A nurse's posting is out of scope and leans slight at most; a data scientist posting is in scope."""
+    out = client.post("/classify", json={"text": NURSE}).json()
+    assert out["scope"] == "out" and out["lean"] == "slight" and 0 <= out["p_in_scope"] < 0.5
+    assert out["label"] in out["probabilities"] and out["scope_evidence"]
+    ds = next(s["text"] for s in samples if s["label"] == "data_scientist")
+    inside = client.post("/classify", json={"text": ds}).json()
+    assert inside["scope"] == "in" and inside["p_in_scope"] > out["p_in_scope"]
+
+
+def test_openapi_documents_the_scope_fields(client):
+    """/docs shows scope, p_in_scope and scope_evidence on the classify response."""
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ClassifyResponse"]["properties"]
+    assert schema["scope"]["enum"] == ["in", "adjacent", "out"] and "data science" in schema["scope"]["description"]
+    assert {"p_in_scope", "scope_evidence"} <= set(schema)

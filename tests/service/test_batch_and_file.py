@@ -92,7 +92,7 @@ def test_explain_false_answers_the_same_lean_without_reasons(api, samples):
     text = samples[0]["text"]
     full = api.post("/classify", json={"text": text}).json()
     short = api.post("/classify", json={"text": text, "explain": False}).json()
-    reasons = {"lexicon_matched", "evidence", "evidence_total", "top_features"}
+    reasons = {"lexicon_matched", "evidence", "evidence_total", "top_features", "scope_evidence"}
     assert reasons <= set(full) and not reasons & set(short)
     assert {k: v for k, v in full.items() if k not in reasons} == short
     batch = api.post("/classify/batch", json={"items": [{"text": text, "id": 1}], "explain": False}).json()

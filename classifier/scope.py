@@ -1,0 +1,211 @@
+"""Scope: is a text about data science or ML work at all, a neighbouring data job, or other work?
+
+The role model always picks one of its two roles, so a nurse's posting needs a second
+answer. ``ScopeClassifier`` gives it from TF-IDF lemma n-grams read off the same analysis
+as the role model's (one analysis of the text serves both), learned from generated texts
+of DS/ML work, of neighbouring data jobs and of other jobs. Only n-grams of job
+descriptions are features (``vocabulary``): the words of the generating frames say
+nothing about scope, and a text with none of the known n-grams (gibberish, a text about
+no work) is ``out``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from classifier.features import LemmaAnalyzer, as_is, tfidf_of_analysed
+from classifier.lexicon import Lexicon
+
+SCOPES = ("adjacent", "in", "out")  # sorted, as ``classes_`` holds them
+
+
+class ScopeClassifier(ClassifierMixin, BaseEstimator):
+    """Says whether texts are about DS/ML work (``in``), a neighbouring data job (``adjacent``) or other work (``out``).
+
+    Parameters
+    ----------
+    lexicon : Lexicon or None
+        The role lexicon: its role names become one token each, as in the role model.
+    ngram_range : tuple of int
+        Lemma n-gram sizes. Single words (the default) cost least and read as well as pairs
+        here; the role model then passes on the words of its own analysis of the text.
+    min_df : int
+        N-grams found in fewer generated texts than this are left out.
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    in_at : float
+        ``p_in_scope`` from which a text is ``in``.
+    out_below : float
+        Below ``in_at``, a text is ``out`` when its probability of being any data work
+        (``in`` or ``adjacent``) is below this, else ``adjacent``.
+    top_k : int
+        How many features ``evidence`` reports per text.
+    vocabulary : sequence of str or None
+        Phrases whose n-grams are the features (job titles, duties, skills); ``None``
+        takes every n-gram found in ``min_df`` training texts.
+    """
+
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: int = 3,
+        C: float = 1.0,
+        in_at: float = 0.5,
+        out_below: float = 0.5,
+        top_k: int = 6,
+        vocabulary: Sequence[str] | None = None,
+    ):
+        self.lexicon = lexicon
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.C = C
+        self.in_at = in_at
+        self.out_below = out_below
+        self.top_k = top_k
+        self.vocabulary = vocabulary
+
+    # --- fitting --------------------------------------------------------------------------
+
+    def fit(self, X: Sequence[str], y: Sequence[str]) -> ScopeClassifier:
+        """Learn from generated texts ``X`` labelled ``in``, ``adjacent`` or ``out``; returns ``self``."""
+        if not 0 < self.in_at < 1 or not 0 < self.out_below < 1:
+            raise ValueError("in_at and out_below must be in (0, 1)")
+        y = np.asarray(y)
+        unknown = sorted(set(map(str, np.unique(y))) - set(SCOPES))
+        if unknown or len(np.unique(y)) != len(SCOPES):
+            raise ValueError(f"scope labels must be each of {list(SCOPES)}, got {sorted(set(map(str, y)))}")
+        lexicon = self.lexicon if self.lexicon is not None else Lexicon(())
+        self.phrases_ = {
+            label: [e.pattern for e in lexicon.for_label(label) if e.kind == "role_name"] for label in lexicon.roles
+        }
+        analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_)
+        grams = [analyse(t) for t in X]
+        # Only the vocabulary and IDF are kept: texts arrive analysed.
+        vocabulary = None
+        if self.vocabulary is not None:
+            vocabulary = sorted({g for phrase in self.vocabulary for g in analyse(phrase)})
+        vectorizer = TfidfVectorizer(analyzer=as_is, min_df=self.min_df, vocabulary=vocabulary).fit(grams)
+        names = vectorizer.get_feature_names_out()
+        self.vocabulary_ = {str(g): j for j, g in enumerate(names)}
+        self.idf_ = vectorizer.idf_.astype(np.float64)
+        features = self._features_of(grams)
+        clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+        clf.fit(features, y)
+        self.classes_ = clf.classes_
+        self.coef_ = clf.coef_.astype(np.float64)
+        self.intercept_ = clf.intercept_.astype(np.float64)
+        self.feature_names_ = names
+        return self
+
+    # --- features ---------------------------------------------------------------------------
+
+    def analyse(self, X: Sequence[str]) -> list[list[str]]:
+        """The lemma n-grams of each text, as the role model's analyzer makes them."""
+        check_is_fitted(self)
+        analyse = self.__dict__.get("_analyse")
+        if analyse is None:
+            analyse = self._analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_)
+        return [analyse(t) for t in X]
+
+    def _features_of(self, grams: Sequence[list[str]]) -> sp.csr_matrix:
+        return tfidf_of_analysed(self.vocabulary_, self.idf_, grams)
+
+    # --- predictions ----------------------------------------------------------------------------
+
+    def predict_proba_grams(self, grams: Sequence[list[str]]) -> np.ndarray:
+        """Probability of each scope in ``classes_`` order, from texts analysed into its n-grams."""
+        return self.predict_proba_features(self._features_of(grams))
+
+    def predict_proba_features(self, features) -> np.ndarray:
+        """Probability of each scope in ``classes_`` order, from its feature rows."""
+        check_is_fitted(self)
+        z = features @ self.coef_.T + self.intercept_
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Probability of each scope in ``classes_`` order, one row per text."""
+        return self.predict_proba_features(self._features_of(self.analyse(X)))
+
+    def p_in_scope(self, proba: np.ndarray) -> np.ndarray:
+        """The ``in`` column of ``predict_proba`` rows: the scope score."""
+        return proba[:, list(self.classes_).index("in")]
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """The scope of each row of ``predict_proba``: ``in``, ``adjacent`` or ``out``, by the thresholds."""
+        check_is_fitted(self)
+        col = {str(c): j for j, c in enumerate(self.classes_)}
+        p_in = proba[:, col["in"]]
+        p_data = p_in + proba[:, col["adjacent"]]
+        return np.where(p_in >= self.in_at, "in", np.where(p_data < self.out_below, "out", "adjacent")).astype(object)
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        """The scope of each text."""
+        return self.decide(self.predict_proba(X))
+
+    def evidence(self, text: str, k: int | None = None) -> list[tuple[str, float]]:
+        """The ``k`` features of ``text`` that moved it most towards or away from ``in``: (feature, signed share).
+
+        A positive share pushes towards ``in`` (DS/ML work), a negative one away from it.
+        """
+        check_is_fitted(self)
+        row = self._features_of(self.analyse([text]))
+        col = list(self.classes_).index("in")
+        # The log-odds of ``in`` against the other two, feature by feature.
+        others = [j for j in range(len(self.classes_)) if j != col]
+        weight = self.coef_[col] - self.coef_[others].mean(axis=0)
+        contrib = row.data * weight[row.indices]
+        order = np.argsort(-np.abs(contrib))[: self.top_k if k is None else k]
+        return [(str(self.feature_names_[row.indices[j]]), float(contrib[j])) for j in order if contrib[j]]
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted model as JSON-able config and named numeric arrays (see :meth:`from_state`)."""
+        check_is_fitted(self)
+        params = {k: v for k, v in self.get_params().items() if k not in ("lexicon", "vocabulary")}
+        params["ngram_range"] = list(params["ngram_range"])
+        names = list(self.vocabulary_)
+        config = {
+            "params": params,
+            "classes": [str(c) for c in self.classes_],
+            "phrases": self.phrases_,
+            "vocabulary": names,
+            "feature_names": [str(n) for n in self.feature_names_],
+        }
+        arrays = {"idf": self.idf_, "coef": self.coef_, "intercept": self.intercept_}
+        return config, arrays
+
+    @classmethod
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> ScopeClassifier:
+        """A fitted model rebuilt from :meth:`get_state`'s output; runs no code from the state."""
+        params = dict(config["params"])
+        params["ngram_range"] = tuple(params["ngram_range"])
+        model = cls(**params)
+        model.phrases_ = {str(k): [str(p) for p in v] for k, v in config["phrases"].items()}
+        model.vocabulary_ = {str(g): j for j, g in enumerate(config["vocabulary"])}
+        model.classes_ = np.array(config["classes"], dtype=object)
+        model.feature_names_ = np.array(config["feature_names"], dtype=object)
+        model.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
+        model.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
+        model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        n = len(model.vocabulary_)
+        if model.idf_.shape != (n,) or model.coef_.shape != (len(model.classes_), n):
+            raise ValueError("scope state arrays do not match its vocabulary: retrain with `make train`")
+        return model
+
+    def __getstate__(self):
+        # The analyzer is rebuilt on first use, never pickled.
+        state = super().__getstate__()
+        state.pop("_analyse", None)
+        return state

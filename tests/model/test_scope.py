@@ -1,0 +1,69 @@
+"""Behavioural tests of the scope answer: other work is out, neighbouring data jobs adjacent, DS/ML work in."""
+
+import json
+
+import pytest
+
+from tests.conftest import DATA
+
+SCOPED = [json.loads(line) for line in (DATA / "samples" / "scope.jsonl").read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("sample", SCOPED, ids=[f"{s['scope']}-{s['text'][:24]}" for s in SCOPED])
+def test_hand_written_texts_get_their_scope(model, sample):
+    """Postings and resumes of other jobs are out, analyst and data-engineer texts adjacent, DS/ML texts in."""
+    pred = model.explain([sample["text"]], [sample["kind"]])[0]
+    assert pred.scope == sample["scope"]
+
+
+def test_role_samples_are_in_scope(model, samples):
+    """Every hand-written posting and resume of the two roles is in scope."""
+    preds = model.explain([s["text"] for s in samples], reasons=False)
+    assert [p.scope for p in preds] == ["in"] * len(samples)
+
+
+def test_out_of_scope_text_never_leans_moderate_or_strong(model):
+    """A text out of scope keeps its label and probabilities but leans slight at most."""
+    text = next(s["text"] for s in SCOPED if s["text"].startswith("DevOps Engineer"))
+    pred = model.explain([text])[0]
+    p_winner = pred.probabilities[pred.label]
+    assert pred.scope == "out"
+    assert pred.lean == "slight"
+    assert model.lean_of(0.99, "out") == "slight" and model.lean_of(0.99, "in") == "strong"
+    assert pred.label == model.predict([text])[0] and p_winner == pytest.approx(model.predict_proba([text]).max())
+
+
+def test_ml_duties_raise_p_in_scope(model):
+    """Adding model training and deployment duties to a software posting raises p_in_scope."""
+    base = next(s["text"] for s in SCOPED if s["text"].startswith("We are hiring a Backend"))
+    more = base + " You will also train machine learning models, deploy them to production and monitor model drift."
+    p_base, p_more = (p.p_in_scope for p in model.explain([base, more], reasons=False))
+    assert p_more > p_base
+
+
+def test_name_change_does_not_move_scope(model):
+    """Changing the person's name in a resume leaves its scope and barely moves p_in_scope."""
+    text = next(s["text"] for s in SCOPED if s["text"].startswith("Lena Fischer"))
+    a, b = model.explain([text, text.replace("Lena Fischer", "Kwame Mensah")], reasons=False)
+    assert a.scope == b.scope and abs(a.p_in_scope - b.p_in_scope) < 0.02
+
+
+def test_scope_evidence_names_features_with_signs(model):
+    """Scope evidence lists features of the text; the in-scope sample's strongest pushes towards in."""
+    text = next(s["text"] for s in SCOPED if s["scope"] == "in")
+    pred = model.explain([text])[0]
+    assert pred.scope_evidence and pred.scope_evidence[0][1] > 0
+    out = pred.to_dict()
+    assert out["scope"] == "in" and 0 <= out["p_in_scope"] <= 1
+    assert out["scope_evidence"][0] == {"feature": pred.scope_evidence[0][0], "contribution": pred.scope_evidence[0][1]}
+
+
+def test_assess_matches_explain(model):
+    """``assess`` (one analysis for both models) gives the answers of each model run on its own."""
+    texts = [s["text"] for s in SCOPED]
+    proba, scopes, p_in = model.assess(texts)
+    preds = model.explain(texts, reasons=False)
+    assert list(scopes) == [p.scope for p in preds]
+    assert list(p_in) == pytest.approx([p.p_in_scope for p in preds])
+    assert proba == pytest.approx(model.predict_proba(texts))
+    assert list(p_in) == pytest.approx(list(model.scope_.p_in_scope(model.scope_.predict_proba(texts))))

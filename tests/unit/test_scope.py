@@ -1,0 +1,135 @@
+"""Unit tests of the scope estimator, its state and its generated examples."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import DATA
+
+TEXTS = [
+    "train machine learning models and deploy models",
+    "statistical models and machine learning experiments",
+    "build dashboards and sql reports for management",
+    "kpi reports, sql queries and dashboards",
+    "nursing care for patients on the ward",
+    "repair heating systems at customer sites",
+]
+LABELS = ["in", "in", "adjacent", "adjacent", "out", "out"]
+
+
+def _fitted(**params):
+    from classifier.scope import ScopeClassifier
+
+    return ScopeClassifier(min_df=1, **params).fit(TEXTS * 3, LABELS * 3)
+
+
+def test_fit_learns_the_three_scopes():
+    """A scope model fitted on a few texts answers their scopes back."""
+    model = _fitted()
+    assert list(model.classes_) == ["adjacent", "in", "out"]
+    assert list(model.predict(TEXTS)) == LABELS
+
+
+def test_unfitted_scope_model_refuses():
+    """An unfitted scope model raises NotFittedError instead of guessing."""
+    from sklearn.exceptions import NotFittedError
+
+    from classifier.scope import ScopeClassifier
+
+    with pytest.raises(NotFittedError):
+        ScopeClassifier().predict(["text"])
+
+
+def test_fit_refuses_unknown_or_missing_scopes():
+    """Labels other than in/adjacent/out, or a scope with no texts, are refused with the labels named."""
+    from classifier.scope import ScopeClassifier
+
+    with pytest.raises(ValueError, match="scope labels"):
+        ScopeClassifier(min_df=1).fit(TEXTS, ["in", "in", "maybe", "adjacent", "out", "out"])
+    with pytest.raises(ValueError, match="scope labels"):
+        ScopeClassifier(min_df=1).fit(TEXTS[:2] + TEXTS[4:], ["in", "in", "out", "out"])
+
+
+def test_thresholds_decide_the_answer():
+    """in_at and out_below, parameters of the model, decide between in, adjacent and out."""
+    model = _fitted()
+    proba = np.array([[0.1, 0.6, 0.3], [0.45, 0.3, 0.25], [0.2, 0.2, 0.6]])  # adjacent, in, out
+    assert list(model.decide(proba)) == ["in", "adjacent", "out"]
+    model.set_params(in_at=0.7)
+    assert list(model.decide(proba)) == ["adjacent", "adjacent", "out"]
+
+
+def test_state_round_trip_gives_the_same_answers():
+    """get_state gives JSON-able config and numpy arrays; from_state rebuilds a model with the same answers."""
+    from classifier.scope import ScopeClassifier
+
+    model = _fitted()
+    config, arrays = model.get_state()
+    config = json.loads(json.dumps(config))
+    assert all(isinstance(a, np.ndarray) for a in arrays.values())
+    again = ScopeClassifier.from_state(config, {k: a.copy() for k, a in arrays.items()})
+    probe = [*TEXTS, "qwzx plorb", "deploy models to production"]
+    np.testing.assert_allclose(again.predict_proba(probe), model.predict_proba(probe))
+    assert list(again.predict(probe)) == list(model.predict(probe))
+    assert again.evidence(probe[0]) == model.evidence(probe[0])
+
+
+def test_from_state_refuses_arrays_that_do_not_match():
+    """Arrays of the wrong shape for the vocabulary are refused with what to do."""
+    from classifier.scope import ScopeClassifier
+
+    config, arrays = _fitted().get_state()
+    with pytest.raises(ValueError, match="make train"):
+        ScopeClassifier.from_state(config, {**arrays, "idf": arrays["idf"][:-1]})
+
+
+def test_scope_examples_are_seeded_and_cover_every_scope():
+    """The same seed gives the same texts; every scope gets a third of them."""
+    from classifier.lexicon import Lexicon
+    from training.examples import load_roles, load_templates
+    from training.scope_examples import generate_scope_examples
+
+    args = (
+        DATA,
+        load_templates(DATA / "templates.toml"),
+        load_roles(DATA / "roles.toml"),
+        Lexicon.from_dir(DATA / "lexicon"),
+    )
+    a, b = generate_scope_examples(*args, n=60, seed=3), generate_scope_examples(*args, n=60, seed=3)
+    assert a == b
+    assert {lab: sum(e.label == lab for e in a) for lab in ("in", "adjacent", "out")} == {
+        "in": 20,
+        "adjacent": 20,
+        "out": 20,
+    }
+    assert a != generate_scope_examples(*args, n=60, seed=4)
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (
+            '[x]\nscope = "maybe"\ntitles=["a"]\nfocus=["b"]\nresponsibilities=["c"]\nskills=["d"]\nphrases=["e"]\n',
+            "scope =",
+        ),
+        ('[x]\nscope = "out"\ntitles=["a"]\nfocus=["b"]\nresponsibilities=["c"]\nskills=["d"]\n', "phrases"),
+        (
+            '[x]\nscope = "out"\nweight = -1\ntitles=["a"]\nfocus=["b"]\n'
+            'responsibilities=["c"]\nskills=["d"]\nphrases=["e"]\n',
+            "weight",
+        ),
+        (
+            '[x]\nscope = "out"\ntitles=["a"]\nfocus=["b"]\nresponsibilities=["c"]\nskills=["d"]\nphrases=["e"]\n',
+            "each scope",
+        ),
+    ],
+)
+def test_bad_occupations_file_names_the_problem(tmp_path, table, message):
+    """A job without a valid scope, a list, a positive weight, or a file lacking a scope, is refused by name."""
+    from training.scope_examples import load_occupations
+
+    path = tmp_path / "occupations.toml"
+    path.write_text(table)
+    with pytest.raises(ValueError, match=message):
+        load_occupations(path)
