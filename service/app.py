@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service import admin, ops, routes, web
 from service.errors import install_error_handlers
+from service.file_pool import FilePool
 from service.metrics import Metrics
 from service.middleware import RequestMiddleware
 from service.model_slot import ModelSlot, load_ready
@@ -31,12 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.slot = ModelSlot(loaded)
         metrics.serving(loaded.version)
         log.info("model loaded", extra={"model_version": loaded.version, "model_dir": str(settings.model_dir)})
-        # File parsers get threads of their own: a slow file must not take the model's.
-        app.state.file_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rolelens-file")
+        # PDF and DOCX parsers run in processes of their own, killed at their deadline.
+        app.state.file_pool = FilePool(settings.file_workers)
         try:
             yield
         finally:
-            app.state.file_pool.shutdown(wait=False, cancel_futures=True)
+            app.state.file_pool.close()
 
     app = FastAPI(
         title="RoleLens",

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_unzipped_bytes: int = Field(50 * MiB, ge=1, description="most bytes a DOCX may unpack to")
     max_zip_ratio: int = Field(100, ge=1, description="highest compression ratio of a DOCX part")
     file_timeout_seconds: float = Field(20.0, gt=0, description="longest time spent reading one file")
+    file_workers: int = Field(2, ge=1, le=64, description="processes that read PDF and DOCX uploads, per server worker")
+    reload_timeout_seconds: float = Field(120.0, gt=0, description="longest time /admin/reload waits for a model")
     inline_chars: int = Field(
         20_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
     )
