@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,15 +29,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = await run_in_threadpool(load_ready, settings.model_dir)
-        app.state.slot = ModelSlot(loaded)
+        notices = settings.run_dir / "reload" if settings.run_dir else None
+        app.state.slot = slot = ModelSlot(loaded, notices)
         metrics.serving(loaded.version)
         log.info("model loaded", extra={"model_version": loaded.version, "model_dir": str(settings.model_dir)})
         # PDF and DOCX parsers run in processes of their own, killed at their deadline.
         app.state.file_pool = FilePool(settings.file_workers)
+        follower = None
+        if notices is not None:  # one of several server processes: follow the others' reloads
+            follow = slot.follow(settings.model_dir, settings.reload_timeout_seconds, metrics.serving)
+            follower = asyncio.create_task(follow)
         try:
             yield
         finally:
+            if follower is not None:
+                follower.cancel()
             app.state.file_pool.close()
+            metrics.close()
 
     app = FastAPI(
         title="RoleLens",
@@ -48,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.page_html = web.page_html()
     install_error_handlers(app)
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes, mounts=("/static",))
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        mounts=("/static",),
+        body_timeout=settings.body_timeout_seconds,
+        max_buffered_bytes=settings.max_buffered_bytes,
+    )
     # Routes are tried in order: the classify routes, which take nearly all requests, first.
     app.include_router(routes.json_router)
     for module in (routes, ops, admin, web):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -12,8 +16,9 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
     from pydantic import ValidationError
 
     from service.app import create_app
+    from service.connections import GuardedHttpTools
     from service.logs import log_config
-    from service.settings import Settings
+    from service.settings import Settings, get_settings
 
     try:
         settings = Settings(**(overrides or {}))
@@ -29,14 +34,29 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    uvicorn.run(
-        create_app(settings),
+    # Every process (uvicorn's workers, the connection protocol) reads the same ROLELENS_* environment.
+    os.environ.update({f"ROLELENS_{k.upper()}": str(v) for k, v in (overrides or {}).items() if v is not None})
+    get_settings.cache_clear()
+    common: dict[str, Any] = dict(
         host=settings.host,
         port=settings.port,
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,  # the request middleware logs each request, with its id, as JSON
+        http=GuardedHttpTools,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return 0
+    # N processes share the port; their metrics and reload notices meet in a folder of this run.
+    run_dir = Path(tempfile.mkdtemp(prefix="rolelens-run-"))
+    (run_dir / "metrics").mkdir()
+    os.environ.update(PROMETHEUS_MULTIPROC_DIR=str(run_dir / "metrics"), ROLELENS_RUN_DIR=str(run_dir))
+    try:
+        uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **common)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
     return 0
 
 
