@@ -19,14 +19,20 @@ SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# What serving, training and labelling need; the dev tools (pytest, ruff, Playwright, Dask...) come
+# on top only for test, lint and setup, so `make serve` alone installs far less.
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tools
+setup: $(VENV)/.installed-dev ## create .venv and install RoleLens with its dev tools
 
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED),FORCE) | $(VENV)/.installed
@@ -36,7 +42,7 @@ $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED),FORCE) | $(VENV)/.installed
 train: $(MODEL) ## retrain when data/, classifier/ or training/ changed (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
 
-serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000
+serve: $(VENV)/.installed $(MODEL) ## train if no model is current, then serve the API on 127.0.0.1:8000 (ROLELENS_WORKERS=N for N processes)
 	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(ROLELENS) serve
 
 # ARGS passes more options to `rolelens label`, e.g. ARGS="--explain --workers 2".
@@ -45,7 +51,7 @@ label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: m
 	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make label IN=input.csv OUT=output.csv [TEXT_COL=column] [ARGS='--explain']"; exit 2; }
 	$(ROLELENS) label "$(IN)" -o "$(OUT)" --text-column "$(TEXT_COL)" --model-dir $(MODELS) $(ARGS)
 
-test: $(VENV)/.installed ## run the whole test suite
+test: $(VENV)/.installed-dev ## run the whole test suite
 	$(PY) -m pytest
 
 eval: $(MODEL) ## score the current model on labelled texts: DATA=file.csv [TEXT_COL=text LABEL_COL=label]
@@ -58,7 +64,7 @@ eval-selftrain: $(VENV)/.installed ## what self-training gains: learn from half 
 
 PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
 
-lint: $(VENV)/.installed ## check style and common mistakes with ruff (ruff format fixes layout)
+lint: $(VENV)/.installed-dev ## check style and common mistakes with ruff (ruff format fixes layout)
 	$(VENV)/bin/ruff check $(PACKAGES)
 	$(VENV)/bin/ruff format --check $(PACKAGES)
 

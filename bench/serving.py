@@ -50,8 +50,15 @@ class Server:
     answers 200 (``/health/ready``, or ``/health`` where that does not exist yet).
     """
 
-    def __init__(self, models: str, log: Path, timeout: float = 120, argv: tuple[str, ...] = ("-m", "service")):
-        self.models, self.log, self.timeout, self.argv = models, log, timeout, argv
+    def __init__(
+        self,
+        models: str,
+        log: Path,
+        timeout: float = 120,
+        argv: tuple[str, ...] = ("-m", "service"),
+        workers: int = 1,
+    ):
+        self.models, self.log, self.timeout, self.argv, self.workers = models, log, timeout, argv, workers
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.ready_path = READY
@@ -68,6 +75,7 @@ class Server:
             "ROLELENS_MODEL_DIR": self.models,
             "ROLELENS_PORT": str(self.port),
             "ROLELENS_HOST": "127.0.0.1",
+            "ROLELENS_WORKERS": str(self.workers),
         }
         began = time.perf_counter()
         with open(self.log, "ab") as log:

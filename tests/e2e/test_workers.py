@@ -1,0 +1,56 @@
+"""ROLELENS_WORKERS=2: two server processes, a reload that reaches both, and metrics summed over both."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "workers-token"
+
+
+def classify_version(base: str) -> str:
+    # A new connection each time, so that either worker may take it.
+    return httpx.post(f"{base}/classify", json={"text": "Deploy models on Kubernetes."}, timeout=10).json()[
+        "model_version"
+    ]
+
+
+def test_two_workers_follow_a_reload_and_count_every_request(
+    start_server, fresh_models, other_model, drop_model, meter
+):
+    """With 2 workers a reload reaches both (every answer names the new version) and /metrics counts all."""
+    base = start_server(fresh_models, workers=2, admin_token=TOKEN)
+    supervisor = start_server.processes[base].pid
+    workers = [p for p in meter.tree(supervisor) if p != supervisor and _parent(p) == supervisor]
+    assert len(workers) >= 2
+    old = json.loads((fresh_models / "current" / "metadata.json").read_text())["model_version"]
+    assert {classify_version(base) for _ in range(20)} == {old}
+    drop_model(fresh_models, other_model, "newer")
+    new = json.loads((other_model / "metadata.json").read_text())["model_version"]
+    r = httpx.post(f"{base}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert r.json()["model_version"] == new
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and f'rolelens_model_info{{version="{old}"}} 1.0' in _metrics(base):
+        time.sleep(0.2)  # the other worker loads the new model
+    assert {classify_version(base) for _ in range(40)} == {new}
+    text = _metrics(base)
+    assert f'rolelens_model_info{{version="{new}"}} 1.0' in text
+    assert f'rolelens_model_info{{version="{old}"}} 1.0' not in text
+    served = re.findall(r'rolelens_http_requests_total\{[^}]*route="/classify"[^}]*status="200"[^}]*\} (\S+)', text)
+    assert sum(float(v) for v in served) == 60  # both processes' counts, each request once
+
+
+def _metrics(base: str) -> str:
+    return httpx.get(f"{base}/metrics", timeout=10).text
+
+
+def _parent(pid: int) -> int:
+    from pathlib import Path
+
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
