@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging.config
 import os
 import shutil
 import sys
@@ -19,6 +20,7 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
     from service.connections import GuardedHttpTools
     from service.logs import log_config
     from service.settings import Settings, get_settings
+    from service.workers import run_workers
 
     try:
         settings = Settings(**(overrides or {}))
@@ -49,15 +51,15 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **common)
         return 0
-    # N processes share the port; their metrics and reload notices meet in a folder of this run.
+    # N processes on the port; their metrics and reload notices meet in a folder of this run.
     run_dir = Path(tempfile.mkdtemp(prefix="rolelens-run-"))
     (run_dir / "metrics").mkdir()
     os.environ.update(PROMETHEUS_MULTIPROC_DIR=str(run_dir / "metrics"), ROLELENS_RUN_DIR=str(run_dir))
+    logging.config.dictConfig(common["log_config"])
     try:
-        uvicorn.run("service.app:create_app", factory=True, workers=settings.workers, **common)
+        return run_workers(settings.workers, common)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
-    return 0
 
 
 def _in_use(host: str, port: int) -> bool:

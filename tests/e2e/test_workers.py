@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,8 +28,8 @@ def test_two_workers_follow_a_reload_and_count_every_request(
     """With 2 workers a reload reaches both (every answer names the new version) and /metrics counts all."""
     base = start_server(fresh_models, workers=2, admin_token=TOKEN)
     supervisor = start_server.processes[base].pid
-    workers = [p for p in meter.tree(supervisor) if p != supervisor and _parent(p) == supervisor]
-    assert len(workers) >= 2
+    workers = [p for p in meter.tree(supervisor) if _parent(p) == supervisor and _is_worker(p)]
+    assert len(workers) == 2
     old = json.loads((fresh_models / "current" / "metadata.json").read_text())["model_version"]
     assert {classify_version(base) for _ in range(20)} == {old}
     drop_model(fresh_models, other_model, "newer")
@@ -51,6 +52,47 @@ def _metrics(base: str) -> str:
 
 
 def _parent(pid: int) -> int:
-    from pathlib import Path
-
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_killed_worker_is_replaced_and_a_killed_supervisor_takes_its_workers(start_server, models_dir, meter):
+    """A worker killed outright is replaced and serving goes on; killing the supervisor stops every worker."""
+    import os
+    import signal
+
+    base = start_server(models_dir, workers=2)
+    supervisor = start_server.processes[base].pid
+
+    def workers() -> set[int]:
+        return {p for p in meter.tree(supervisor) if _parent(p) == supervisor and _is_worker(p)}
+
+    first = workers()
+    assert len(first) == 2
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (len(workers()) < 2 or victim in workers()):
+        time.sleep(0.2)
+    assert len(workers()) == 2 and victim not in workers()
+    assert classify_version(base)  # still serving
+    everything = set(meter.tree(supervisor)) - {supervisor}  # workers and their file readers
+    os.kill(supervisor, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(p) for p in everything):
+        time.sleep(0.2)
+    assert not [p for p in everything if _alive(p)]
+
+
+def _is_worker(pid: int) -> bool:
+    """A spawned server process, not multiprocessing's resource tracker."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
