@@ -31,10 +31,10 @@ def answer(sock: socket.socket) -> tuple[int, dict]:
 
 
 def test_half_sent_headers_are_closed_at_the_header_deadline(start_server, models_dir):
-    """100 connections with half their headers and 20 silent ones each get a 408 and are closed in time."""
+    """500 connections with half their headers and 20 silent ones each get a 408 and are closed in time."""
     base = start_server(models_dir, header_timeout_seconds=1)
-    socks = [connect(base) for _ in range(120)]
-    for s in socks[:100]:
+    socks = [connect(base) for _ in range(520)]
+    for s in socks[:500]:
         s.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: app")
     assert httpx.get(f"{base}/health/live", timeout=5).status_code == 200  # others are served meanwhile
     began = time.monotonic()
