@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.serving(loaded.version)
         log.info("model loaded", extra={"model_version": loaded.version, "model_dir": str(settings.model_dir)})
         # PDF and DOCX parsers run in processes of their own, killed at their deadline.
-        app.state.file_pool = FilePool(settings.file_workers)
+        app.state.file_pool = FilePool(settings.file_workers, settings.file_queue_seconds)
         follower = None
         if notices is not None:  # one of several server processes: follow the others' reloads
             follow = slot.follow(settings.model_dir, settings.reload_timeout_seconds, metrics.serving)

@@ -2,12 +2,13 @@
 
 A crafted PDF can keep a parser busy for minutes, and a thread cannot be stopped: a process
 can. Each worker reads one file at a time; one past its deadline is killed and replaced.
-When every worker is busy an upload is refused at once with a 503 and ``Retry-After``,
-never queued behind files that may not finish (and then blamed for the wait).
+An upload waits a short while for a free worker, then is refused with a 503 and
+``Retry-After``: never queued behind files that may not finish, and then blamed for the wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import multiprocessing
 from multiprocessing.connection import Connection
@@ -67,12 +68,16 @@ class FilePool:
     """``size`` reader processes, started with ``spawn`` (a fork of a threaded server is unsafe).
 
     ``extract`` is called on the event loop; the wait for a worker's answer runs in a thread.
+    An upload waits at most ``queue_seconds`` for a free worker, and its own deadline starts
+    only when a worker takes it.
     """
 
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, size: int, queue_seconds: float):
+        self.size, self.queue_seconds = size, queue_seconds
         self._context = multiprocessing.get_context("spawn")
-        self._idle = [_Worker(self._context) for _ in range(size)]
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        for _ in range(size):
+            self._idle.put_nowait(_Worker(self._context))
         self._closed = False
 
     async def extract(self, data: bytes, limits: Limits, timeout: float) -> Extracted:
@@ -81,18 +86,20 @@ class FilePool:
         Raises
         ------
         ApiError
-            503 ``busy`` when every worker is reading a file; 422 ``file_timeout`` past the
-            deadline; 422 ``unreadable_file`` when the reader died; whatever extraction raised.
+            503 ``busy`` when every worker stayed busy for ``queue_seconds``; 422 ``file_timeout``
+            past the deadline; 422 ``unreadable_file`` when the reader died; whatever extraction raised.
         """
-        if not self._idle:
+        try:
+            async with asyncio.timeout(self.queue_seconds):
+                worker = await self._idle.get()  # a cancelled get never takes a worker
+        except TimeoutError:
             raise ApiError(
                 503,
                 "busy",
-                f"all {self.size} file readers are busy (ROLELENS_FILE_WORKERS): retry in a few seconds, "
-                "or paste the text into /classify",
+                f"all {self.size} file readers stayed busy for {self.queue_seconds:g} s (ROLELENS_FILE_WORKERS, "
+                "ROLELENS_FILE_QUEUE_SECONDS): retry in a few seconds, or paste the text into /classify",
                 headers={"Retry-After": str(math.ceil(timeout))},
-            )
-        worker = self._idle.pop()
+            ) from None
         if not worker.process.is_alive():  # killed from outside while idle (the OOM killer, say)
             worker.kill()
             worker = _Worker(self._context)
@@ -104,7 +111,7 @@ class FilePool:
             raise
         healthy = reply[0] in (_OK, _REFUSED)
         if healthy and not self._closed:
-            self._idle.append(worker)
+            self._idle.put_nowait(worker)
         else:
             if healthy:
                 worker.kill()
@@ -129,15 +136,10 @@ class FilePool:
 
     def _replace(self) -> None:
         if not self._closed:
-            self._idle.append(_Worker(self._context))
-
-    def pids(self) -> list[int]:
-        """Process ids of the idle workers (for tests and diagnostics)."""
-        return [w.process.pid for w in self._idle if w.process.pid is not None]
+            self._idle.put_nowait(_Worker(self._context))
 
     def close(self) -> None:
         """Stop every idle worker; busy ones are killed when their call returns or times out."""
         self._closed = True
-        for worker in self._idle:
-            worker.kill()
-        self._idle.clear()
+        while not self._idle.empty():
+            self._idle.get_nowait().kill()

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     max_zip_ratio: int = Field(100, ge=1, description="highest compression ratio of a DOCX part")
     file_timeout_seconds: float = Field(20.0, gt=0, description="longest time spent reading one file")
     file_workers: int = Field(2, ge=1, le=64, description="processes that read PDF and DOCX uploads, per server worker")
+    file_queue_seconds: float = Field(2.0, ge=0, description="longest wait for a free file reader before a 503")
     reload_timeout_seconds: float = Field(120.0, gt=0, description="longest time /admin/reload waits for a model")
     inline_chars: int = Field(
         20_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
