@@ -46,7 +46,7 @@ class Metrics:
             "The model being served (value 1 on its version)",
             ["version"],
             registry=self.registry,
-            multiprocess_mode="livemax",  # 1 while any live process serves that version
+            multiprocess_mode="liveall",  # with several processes: one series per live process (its pid)
         )
         self.reloads = Counter(
             "rolelens_model_reloads",

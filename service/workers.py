@@ -45,6 +45,15 @@ def _stop_with_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _forget(pid: int | None) -> None:
+    """Drop a dead worker's per-process metrics (its model version), which it could not do itself."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder and pid is not None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid, folder)
+
+
 def run_workers(count: int, options: dict[str, Any]) -> int:
     """Run ``count`` server processes with uvicorn ``options`` until SIGTERM or SIGINT; 1 if one kept dying.
 
@@ -78,6 +87,7 @@ def run_workers(count: int, options: dict[str, Any]) -> int:
                     status = 1
                     break
                 log.warning("a server worker stopped; starting another", extra={"exit_code": process.exitcode})
+                _forget(process.pid)
                 workers[i] = start(i)
     finally:
         for process, _ in workers:

@@ -31,20 +31,31 @@ def test_two_workers_follow_a_reload_and_count_every_request(
     workers = [p for p in meter.tree(supervisor) if _parent(p) == supervisor and _is_worker(p)]
     assert len(workers) == 2
     old = json.loads((fresh_models / "current" / "metadata.json").read_text())["model_version"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _serving(_metrics(base)) != {old: 2}:
+        time.sleep(0.2)  # the second worker may still be loading its model
     assert {classify_version(base) for _ in range(20)} == {old}
     drop_model(fresh_models, other_model, "newer")
     new = json.loads((other_model / "metadata.json").read_text())["model_version"]
     r = httpx.post(f"{base}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=60)
     assert r.json()["model_version"] == new
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and f'rolelens_model_info{{version="{old}"}} 1.0' in _metrics(base):
+    while time.monotonic() < deadline and _serving(_metrics(base)) != {new: 2}:
         time.sleep(0.2)  # the other worker loads the new model
+    assert _serving(_metrics(base)) == {new: 2}  # each worker, by its pid, serves the new version
     assert {classify_version(base) for _ in range(40)} == {new}
     text = _metrics(base)
-    assert f'rolelens_model_info{{version="{new}"}} 1.0' in text
-    assert f'rolelens_model_info{{version="{old}"}} 1.0' not in text
     served = re.findall(r'rolelens_http_requests_total\{[^}]*route="/classify"[^}]*status="200"[^}]*\} (\S+)', text)
     assert sum(float(v) for v in served) == 60  # both processes' counts, each request once
+
+
+def _serving(metrics: str) -> dict[str, int]:
+    """How many worker processes serve each model version, from rolelens_model_info's per-pid series."""
+    counts: dict[str, int] = {}
+    for version, value in re.findall(r'rolelens_model_info\{pid="\d+",version="([^"]+)"\} (\S+)', metrics):
+        if float(value) == 1:
+            counts[version] = counts.get(version, 0) + 1
+    return counts
 
 
 def _metrics(base: str) -> str:
@@ -75,6 +86,9 @@ def test_a_killed_worker_is_replaced_and_a_killed_supervisor_takes_its_workers(s
         time.sleep(0.2)
     assert len(workers()) == 2 and victim not in workers()
     assert classify_version(base)  # still serving
+    while time.monotonic() < deadline and sum(_serving(_metrics(base)).values()) != 2:
+        time.sleep(0.2)
+    assert sum(_serving(_metrics(base)).values()) == 2  # the dead worker's series is gone, the new one's there
     everything = set(meter.tree(supervisor)) - {supervisor}  # workers and their file readers
     os.kill(supervisor, signal.SIGKILL)
     deadline = time.monotonic() + 15
