@@ -16,7 +16,6 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from service.app import create_app
     from service.connections import GuardedHttpTools
     from service.logs import log_config
     from service.settings import Settings, get_settings
@@ -36,7 +35,7 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    # Every process (uvicorn's workers, the connection protocol) reads the same ROLELENS_* environment.
+    # Every process (the workers, the connection protocol) reads the same ROLELENS_* environment.
     os.environ.update({f"ROLELENS_{k.upper()}": str(v) for k, v in (overrides or {}).items() if v is not None})
     get_settings.cache_clear()
     common: dict[str, Any] = dict(
@@ -49,8 +48,11 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
         timeout_keep_alive=settings.keep_alive_seconds,
     )
     if settings.workers == 1:
+        from service.app import create_app
+
         uvicorn.run(create_app(settings), **common)
         return 0
+    # The supervisor never loads the model: only the workers import the app.
     # N processes on the port; their metrics and reload notices meet in a folder of this run.
     run_dir = Path(tempfile.mkdtemp(prefix="rolelens-run-"))
     (run_dir / "metrics").mkdir()

@@ -36,6 +36,7 @@ def start_server(tmp_path):
             "ROLELENS_MODEL_DIR": str(model_dir),
             "ROLELENS_PORT": str(port),
             "ROLELENS_LOG_LEVEL": "warning",
+            "TMPDIR": str(tmp_path),  # a server's run folder, left behind if a test kills it outright
             **{f"ROLELENS_{k.upper()}": str(v) for k, v in settings.items()},
         }
         log = open(tmp_path / f"server-{port}.log", "w")
