@@ -21,14 +21,20 @@ SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# What serving, training and labelling need; the dev tools (pytest, ruff, Playwright, Dask...) come
+# on top only for test, lint and setup, so `make serve` alone installs far less.
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-setup: $(VENV)/.installed ## create .venv and install RoleLens with its dev tools
+setup: $(VENV)/.installed-dev ## create .venv and install RoleLens with its dev tools
 
 # A current model that fails its checks (damaged, unreadable, of an older format, for other library
 # versions, or `current` leading out of $(MODELS)) is out of date whatever the timestamps say. Only the
@@ -49,7 +55,7 @@ $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED)$(MODEL_PROBLEM),FORCE) | $(VENV)/
 train: $(MODEL) ## retrain when data/, classifier/ or training/ changed or the model is damaged (FORCE=1 always; UNLABELED=file.csv [TEXT_COL=text ENCODING=utf-8 ACCEPT=1] to self-train)
 	@echo "current model: $$(readlink $(MODELS)/current) in $(MODELS)/"
 
-serve: $(VENV)/.installed $(MODEL) ## train if no model is current or it fails its checks, then serve the API on 127.0.0.1:8000
+serve: $(VENV)/.installed $(MODEL) ## train if no model is current or it fails its checks, then serve the API on 127.0.0.1:8000 (ROLELENS_WORKERS=N for N processes)
 	ROLELENS_MODEL_DIR=$${ROLELENS_MODEL_DIR:-$(MODELS)} $(ROLELENS) serve
 
 # ARGS passes more options to `rolelens label`, e.g. ARGS="--explain --workers 2".
@@ -60,7 +66,7 @@ label: $(VENV)/.installed $(if $(IN),$(MODEL)) ## label a CSV or Parquet file: m
 
 # The browser tests drive Debian's Chromium: installed here when possible, else a message says how.
 CHROMIUM ?= /usr/bin/chromium
-test: $(VENV)/.installed ## run the whole test suite (installs Debian's chromium for the browser tests when it can)
+test: $(VENV)/.installed-dev ## run the whole test suite (installs Debian's chromium for the browser tests when it can)
 	@CHROMIUM="$(CHROMIUM)" .ci/chromium
 	$(PY) -m pytest
 
@@ -83,7 +89,7 @@ eval-adapt: $(VENV)/.installed ## what label --adapt gains: adapt to half of DAT
 
 PACKAGES := $(wildcard classifier training service labelling rolelens bench tests)
 
-lint: $(VENV)/.installed ## check style and common mistakes with ruff (ruff format fixes layout)
+lint: $(VENV)/.installed-dev ## check style and common mistakes with ruff (ruff format fixes layout)
 	$(VENV)/bin/ruff check $(PACKAGES)
 	$(VENV)/bin/ruff format --check $(PACKAGES)
 

@@ -154,6 +154,18 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
                     f"measured around it",
                 )
 
+    workers = http.get("workers")
+    if workers:
+        for key, label in (("one", "1 worker"), ("two", "2 workers (ROLELENS_WORKERS=2)")):
+            m = workers[key]
+            add(
+                "HTTP /classify, 8 clients",
+                label,
+                f"p50 {_num(m['p50_ms'], 'ms')}  p99 {_num(m['p99_ms'], 'ms')}  {_num(m['per_s'], 'req/s')}"
+                f"  ({m['requests']} requests, {m['errors']} errors)",
+            )
+        add("HTTP /classify, 8 clients", "2 workers / 1 worker", _num(workers["two_vs_one"], "x"))
+
     cli = r.get("batch_cli")
     if cli:
         if _skipped(cli):

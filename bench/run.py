@@ -291,8 +291,24 @@ class Runner:
                 self._against(m, before, after, batched=route == "classify_batch")
                 http.setdefault(route, {})[key] = m
                 before = after
+            _log("HTTP /classify, 1 worker against 2 workers ...")
+            http["workers"] = self._workers_load(server, self.workdir / "classify-True.jsonl")
         finally:
             server.stop()
+
+    def _workers_load(self, one_worker, bodies: Path) -> dict:
+        """/classify req/s on one server process and on ROLELENS_WORKERS=2, taken back to back.
+
+        8 clients, so that the kernel's share of connections between two processes is even enough.
+        """
+        from bench import serving
+
+        p = self.plan
+        one = serving.load(one_worker, "/classify", bodies, 8, p.http_requests, p.http_seconds, p.http_rounds)
+        with serving.Server(self.models, self.workdir / "workers.log", workers=2) as two_workers:
+            two_workers.start()
+            two = serving.load(two_workers, "/classify", bodies, 8, p.http_requests, p.http_seconds, p.http_rounds)
+        return {"one": one, "two": two, "two_vs_one": two["per_s"] / one["per_s"] if one["per_s"] else None}
 
     def _bare_load(self, bodies: Path) -> dict:
         from bench import serving

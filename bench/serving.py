@@ -50,8 +50,15 @@ class Server:
     answers 200 (``/health/ready``, or ``/health`` where that does not exist yet).
     """
 
-    def __init__(self, models: str, log: Path, timeout: float = 120, argv: tuple[str, ...] = ("-m", "service")):
-        self.models, self.log, self.timeout, self.argv = models, log, timeout, argv
+    def __init__(
+        self,
+        models: str,
+        log: Path,
+        timeout: float = 120,
+        argv: tuple[str, ...] = ("-m", "service"),
+        workers: int = 1,
+    ):
+        self.models, self.log, self.timeout, self.argv, self.workers = models, log, timeout, argv, workers
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.ready_path = READY
@@ -68,6 +75,7 @@ class Server:
             "ROLELENS_MODEL_DIR": self.models,
             "ROLELENS_PORT": str(self.port),
             "ROLELENS_HOST": "127.0.0.1",
+            "ROLELENS_WORKERS": str(self.workers),
         }
         began = time.perf_counter()
         with open(self.log, "ab") as log:
@@ -87,11 +95,20 @@ class Server:
             if status == 404 and self.ready_path == READY:
                 self.ready_path = HEALTH  # answered, so started; this build has no readiness route
                 continue
-            if status == 200:
+            if status == 200 and self._all_workers_ready():
                 return time.perf_counter() - began
             time.sleep(0.01)
         self.stop()
         raise RuntimeError(f"service not ready within {self.timeout:.0f} s")
+
+    def _all_workers_ready(self) -> bool:
+        """With several server processes, whether each has loaded its model (one model_info series per pid)."""
+        if self.workers == 1:
+            return True
+        with urllib.request.urlopen(self.base + "/metrics", timeout=5) as r:
+            lines = r.read().decode().splitlines()
+        ready = [line for line in lines if line.startswith("rolelens_model_info{pid=") and line.endswith(" 1.0")]
+        return len(ready) >= self.workers
 
     def _port_args(self) -> list[str]:
         # The service reads ROLELENS_PORT; a bare uvicorn app is told on its command line.

@@ -112,6 +112,15 @@ TARGETS = (
         lambda r: _get(r, "inprocess", "scope", "vs_predict"),
         "inprocess.scope",
     ),
+    Target(
+        14,
+        "/classify req/s 2 workers / 1 worker",
+        ">=",
+        1.6,
+        "x",
+        lambda r: _get(r, "http", "workers", "two_vs_one"),
+        "http.workers",
+    ),
     Target(2, "make train wall time", "<", 60, "s", lambda r: _get(r, "train", "seconds"), "train"),
 )
 

@@ -40,7 +40,7 @@ router = APIRouter(
 async def reload(slot: SlotDep, settings: SettingsDep, metrics: MetricsDep) -> ReloadResponse:
     serving = slot.current.version
     try:
-        done = await slot.reload(settings.model_dir)
+        done = await slot.reload(settings.model_dir, settings.reload_timeout_seconds)
     except Exception as err:  # noqa: BLE001 - whatever stops the load, the old model keeps serving
         metrics.reloads.labels("refused").inc()
         reason = str(err) or type(err).__name__

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service import admin, ops, routes, web
 from service.errors import install_error_handlers
+from service.file_pool import FilePool
 from service.metrics import Metrics
 from service.middleware import RequestMiddleware
 from service.model_slot import ModelSlot, load_ready
@@ -29,15 +30,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loaded = await run_in_threadpool(load_ready, settings.model_dir)
-        app.state.slot = ModelSlot(loaded)
+        notices = settings.run_dir / "reload" if settings.run_dir else None
+        app.state.slot = slot = ModelSlot(loaded, notices)
         metrics.serving(loaded.version)
         log.info("model loaded", extra={"model_version": loaded.version, "model_dir": str(settings.model_dir)})
-        # File parsers get threads of their own: a slow file must not take the model's.
-        app.state.file_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rolelens-file")
+        # PDF and DOCX parsers run in processes of their own, killed at their deadline.
+        app.state.file_pool = FilePool(settings.file_workers, settings.file_queue_seconds)
+        follower = None
+        if notices is not None:  # one of several server processes: follow the others' reloads
+            follow = slot.follow(settings.model_dir, settings.reload_timeout_seconds, metrics.serving)
+            follower = asyncio.create_task(follow)
         try:
             yield
         finally:
-            app.state.file_pool.shutdown(wait=False, cancel_futures=True)
+            if follower is not None:
+                follower.cancel()
+            app.state.file_pool.close()
+            metrics.close()
 
     app = FastAPI(
         title="RoleLens",
@@ -52,8 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_html = web.page_html()
     install_error_handlers(app)
     install_openapi(app, settings)
-    mounts = ("/static", "/docs-assets")
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes, mounts=mounts)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        mounts=("/static", "/docs-assets"),
+        body_timeout=settings.body_timeout_seconds,
+        max_buffered_bytes=settings.max_buffered_bytes,
+    )
     # Routes are tried in order: the classify routes, which take nearly all requests, first.
     app.include_router(routes.json_router)
     for module in (routes, ops, admin, web):

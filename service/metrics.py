@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 # Latency buckets around what /classify takes (milliseconds) up to slow file uploads (seconds).
@@ -16,6 +18,10 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        # With several server processes, prometheus_client writes each value to a file in this
+        # folder (it reads the variable when first imported) and /metrics adds them all up.
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        self._version: str | None = None
         self.requests = Counter(
             "rolelens_http_requests",
             "HTTP requests answered, by route template, method and status",
@@ -40,6 +46,7 @@ class Metrics:
             "The model being served (value 1 on its version)",
             ["version"],
             registry=self.registry,
+            multiprocess_mode="liveall",  # with several processes: one series per live process (its pid)
         )
         self.reloads = Counter(
             "rolelens_model_reloads",
@@ -56,9 +63,23 @@ class Metrics:
 
     def serving(self, version: str) -> None:
         """Report ``version`` as the one model being served."""
-        self.model_info.clear()
+        if version == self._version:
+            return
+        if self._version is not None:
+            self.model_info.labels(self._version).set(0)  # the value other processes' files are read with
+            self.model_info.remove(self._version)
+        self._version = version
         self.model_info.labels(version).set(1)
 
     def render(self) -> bytes:
-        """The text exposition format of every metric."""
-        return generate_latest(self.registry)
+        """The text exposition format of every metric (of every server process, when there are several)."""
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, self.multiprocess_dir)
+        return generate_latest(registry)
+
+    def close(self) -> None:
+        """Drop this process's live-only values (its model version) when it stops."""
+        if self.multiprocess_dir:
+            multiprocess.mark_process_dead(os.getpid(), self.multiprocess_dir)

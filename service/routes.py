@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
@@ -14,7 +13,7 @@ from starlette.datastructures import FormData
 
 from service.deps import MetricsDep, ModelDep, SettingsDep
 from service.errors import ApiError, error_responses
-from service.extract import Limits, extract_text
+from service.extract import Limits, extract_text, parses_in_worker
 from service.metrics import Metrics
 from service.model_slot import LoadedModel
 from service.schemas import (
@@ -193,18 +192,10 @@ async def classify_file(
             "the posting or resume, without images",
         )
     limits = Limits(settings.max_file_pages, settings.max_unzipped_bytes, settings.max_zip_ratio)
-    # Parsers run in a pool of their own with a deadline, so a pathological file cannot
-    # hold a request open or starve the model's threads.
-    future = asyncio.get_running_loop().run_in_executor(request.app.state.file_pool, extract_text, data, limits)
-    try:
-        extracted = await asyncio.wait_for(future, settings.file_timeout_seconds)
-    except TimeoutError:
-        raise ApiError(
-            422,
-            "file_timeout",
-            f"reading the file took over {settings.file_timeout_seconds:g} s "
-            "(ROLELENS_FILE_TIMEOUT_SECONDS): it may be damaged; paste its text instead",
-        ) from None
+    if parses_in_worker(data):
+        extracted = await request.app.state.file_pool.extract(data, limits, settings.file_timeout_seconds)
+    else:  # plain text is decoded here: quick, bounded, and never refused for a busy pool
+        extracted = extract_text(data, limits)
     try:
         check_text(extracted.text)
     except ValueError as err:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging.config
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
@@ -11,9 +16,10 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from service.app import create_app
+    from service.connections import GuardedHttpTools
     from service.logs import log_config
-    from service.settings import Settings
+    from service.settings import Settings, get_settings
+    from service.workers import run_workers
 
     try:
         settings = Settings(**(overrides or {}))
@@ -37,15 +43,33 @@ def serve(overrides: dict[str, Any] | None = None) -> int:
     except ModelLoadError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        create_app(settings),
+    # Every process (the workers, the connection protocol) reads the same ROLELENS_* environment.
+    os.environ.update({f"ROLELENS_{k.upper()}": str(v) for k, v in (overrides or {}).items() if v is not None})
+    get_settings.cache_clear()
+    common: dict[str, Any] = dict(
         host=settings.host,
         port=settings.port,
         log_config=log_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,  # the request middleware logs each request, with its id, as JSON
+        http=GuardedHttpTools,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
-    return 0
+    if settings.workers == 1:
+        from service.app import create_app
+
+        uvicorn.run(create_app(settings), **common)
+        return 0
+    # The supervisor never loads the model: only the workers import the app.
+    # N processes on the port; their metrics and reload notices meet in a folder of this run.
+    run_dir = Path(tempfile.mkdtemp(prefix="rolelens-run-"))
+    (run_dir / "metrics").mkdir()
+    os.environ.update(PROMETHEUS_MULTIPROC_DIR=str(run_dir / "metrics"), ROLELENS_RUN_DIR=str(run_dir))
+    logging.config.dictConfig(common["log_config"])
+    try:
+        return run_workers(settings.workers, common)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _in_use(host: str, port: int) -> bool:

@@ -31,12 +31,25 @@ class Settings(BaseSettings):
     max_unzipped_bytes: int = Field(50 * MiB, ge=1, description="most bytes a DOCX may unpack to")
     max_zip_ratio: int = Field(100, ge=1, description="highest compression ratio of a DOCX part")
     file_timeout_seconds: float = Field(20.0, gt=0, description="longest time spent reading one file")
+    file_workers: int = Field(2, ge=1, le=64, description="processes that read PDF and DOCX uploads, per server worker")
+    file_queue_seconds: float = Field(2.0, ge=0, description="longest wait for a free file reader before a 503")
+    reload_timeout_seconds: float = Field(120.0, gt=0, description="longest time /admin/reload waits for a model")
     inline_chars: int = Field(
         20_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
     )
     max_evidence: int = Field(
         200, ge=1, description="most evidence phrases in the answer for one text (the first in the text)"
     )
+    workers: int = Field(1, ge=1, le=64, description="server processes; a reload reaches every one")
+    header_timeout_seconds: float = Field(10.0, gt=0, description="longest wait for a request's headers")
+    body_timeout_seconds: float = Field(60.0, gt=0, description="longest wait for a request's whole body")
+    keep_alive_seconds: float = Field(5.0, gt=0, description="idle time before a kept-alive connection is closed")
+    max_connections: int = Field(1000, ge=1, description="open connections per server process; more get 503")
+    max_header_bytes: int = Field(64 * 1024, ge=1024, description="request line and headers, in bytes")
+    max_buffered_bytes: int = Field(
+        64 * MiB, ge=1024, description="request body bytes held at once by a server process; more get 503"
+    )
+    run_dir: Path | None = Field(None, description="set by the server for its workers (metrics, reload notices)")
     admin_token: SecretStr | None = Field(None, description="bearer token of /admin/*; unset disables them")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 

@@ -61,6 +61,9 @@ def test_measurements_are_real_counts_from_this_run(tiny_run):
         m = r["http"]["classify"][clients]
         assert m["errors"] == 0 and m["requests"] > 0 and m["p99_ms"] >= m["p50_ms"] > 0
     assert r["train"]["model_mb"] > 0
+    workers = r["http"]["workers"]  # issue 14: the same /classify load on 1 and on 2 server processes
+    assert workers["one"]["errors"] == workers["two"]["errors"] == 0 and workers["two"]["requests"] > 0
+    assert workers["two_vs_one"] == workers["two"]["per_s"] / workers["one"]["per_s"]
 
 
 def test_table_shows_each_target_with_its_status(tiny_run):

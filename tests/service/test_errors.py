@@ -251,15 +251,22 @@ def test_docx_decompression_bomb_is_413(api, assert_error, make_docx):
     )
 
 
-def test_docx_unpacking_over_the_limit_is_413(api, assert_error, make_docx):
+def test_docx_unpacking_over_the_limit_is_413(models_dir, assert_error, make_docx):
     """A DOCX whose parts add up to more than ROLELENS_MAX_UNZIPPED_BYTES is refused."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
     out = io.BytesIO(make_docx(POSTING))
     with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as z:
-        for i in range(3):  # each part is under the size where the ratio is checked
+        for i in range(3):
             z.writestr(f"word/media/pad{i}.bin", bytes(900_000))
-    assert_error(
-        upload(api, out.getvalue(), "padded.docx"), 413, "file_too_large", "unpacks to", "ROLELENS_MAX_UNZIPPED_BYTES"
-    )
+    # A ratio limit high enough that only the total is over its limit.
+    settings = Settings(model_dir=models_dir, max_unzipped_bytes=2 * 1024 * 1024, max_zip_ratio=100_000)
+    with TestClient(create_app(settings)) as client:
+        r = upload(client, out.getvalue(), "padded.docx")
+    assert_error(r, 413, "file_too_large", "unpacks to", "ROLELENS_MAX_UNZIPPED_BYTES")
 
 
 def test_no_error_leaks_the_text(api):

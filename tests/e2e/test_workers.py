@@ -1,0 +1,112 @@
+"""ROLELENS_WORKERS=2: two server processes, a reload that reaches both, and metrics summed over both."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "workers-token"
+
+
+def classify_version(base: str) -> str:
+    # A new connection each time, so that either worker may take it.
+    return httpx.post(f"{base}/classify", json={"text": "Deploy models on Kubernetes."}, timeout=10).json()[
+        "model_version"
+    ]
+
+
+def test_two_workers_follow_a_reload_and_count_every_request(
+    start_server, fresh_models, other_model, drop_model, meter
+):
+    """With 2 workers a reload reaches both (every answer names the new version) and /metrics counts all."""
+    base = start_server(fresh_models, workers=2, admin_token=TOKEN)
+    supervisor = start_server.processes[base].pid
+    workers = [p for p in meter.tree(supervisor) if _parent(p) == supervisor and _is_worker(p)]
+    assert len(workers) == 2
+    old = json.loads((fresh_models / "current" / "metadata.json").read_text())["model_version"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _serving(_metrics(base)) != {old: 2}:
+        time.sleep(0.2)  # the second worker may still be loading its model
+    assert {classify_version(base) for _ in range(20)} == {old}
+    drop_model(fresh_models, other_model, "newer")
+    new = json.loads((other_model / "metadata.json").read_text())["model_version"]
+    r = httpx.post(f"{base}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert r.json()["model_version"] == new
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _serving(_metrics(base)) != {new: 2}:
+        time.sleep(0.2)  # the other worker loads the new model
+    assert _serving(_metrics(base)) == {new: 2}  # each worker, by its pid, serves the new version
+    assert {classify_version(base) for _ in range(40)} == {new}
+    text = _metrics(base)
+    served = re.findall(r'rolelens_http_requests_total\{[^}]*route="/classify"[^}]*status="200"[^}]*\} (\S+)', text)
+    assert sum(float(v) for v in served) == 60  # both processes' counts, each request once
+
+
+def _serving(metrics: str) -> dict[str, int]:
+    """How many worker processes serve each model version, from rolelens_model_info's per-pid series."""
+    counts: dict[str, int] = {}
+    for version, value in re.findall(r'rolelens_model_info\{pid="\d+",version="([^"]+)"\} (\S+)', metrics):
+        if float(value) == 1:
+            counts[version] = counts.get(version, 0) + 1
+    return counts
+
+
+def _metrics(base: str) -> str:
+    return httpx.get(f"{base}/metrics", timeout=10).text
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_killed_worker_is_replaced_and_a_killed_supervisor_takes_its_workers(start_server, models_dir, meter):
+    """A worker killed outright is replaced and serving goes on; killing the supervisor stops every worker."""
+    import os
+    import signal
+
+    base = start_server(models_dir, workers=2)
+    supervisor = start_server.processes[base].pid
+
+    def workers() -> set[int]:
+        return {p for p in meter.tree(supervisor) if _parent(p) == supervisor and _is_worker(p)}
+
+    first = workers()
+    assert len(first) == 2
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (len(workers()) < 2 or victim in workers()):
+        time.sleep(0.2)
+    assert len(workers()) == 2 and victim not in workers()
+    assert classify_version(base)  # still serving
+    while time.monotonic() < deadline and sum(_serving(_metrics(base)).values()) != 2:
+        time.sleep(0.2)
+    assert sum(_serving(_metrics(base)).values()) == 2  # the dead worker's series is gone, the new one's there
+    everything = set(meter.tree(supervisor)) - {supervisor}  # workers and their file readers
+    os.kill(supervisor, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(p) for p in everything):
+        time.sleep(0.2)
+    assert not [p for p in everything if _alive(p)]
+
+
+def _is_worker(pid: int) -> bool:
+    """A spawned server process, not multiprocessing's resource tracker."""
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
