@@ -26,6 +26,8 @@ SAMPLE = 5000
 # A share of a role is never estimated nearer 0 or 1 than this: EM on a batch of one role
 # would otherwise drive the other role's probability to nothing.
 MIX_BOUNDS = (0.02, 0.98)
+# A batch mostly of other work is labelled with the base model: there is too little to learn from.
+OUT_OF_SCOPE_SHARE = 0.5
 
 
 @dataclass
@@ -110,12 +112,24 @@ def adapt(
 ) -> Adaptation:
     """Self-train ``base`` on ``texts`` (a sample of the batch) and set the batch's mix of roles.
 
-    Returns the base model, with the reason, when the texts are unsuited: too few, mostly
-    copies, one-liners or out of scope, or too few confident texts of a role.
+    Texts out of scope are left out of the learning. Returns the base model, with the
+    reason, when the texts are unsuited: too few, mostly copies, one-liners or out of
+    scope, or too few confident texts of a role.
     """
     texts = [t for t in texts if t.strip()]
     problems, warnings = check_corpus(texts, base.vectorizer_.analyzer.phrases)
     unique = list(dict.fromkeys(texts))
+    out_of_scope = 0
+    if base.has_scope and unique and not problems:
+        # Texts of other work would teach the roles their words: learn from the rest.
+        scopes, _ = base.scope_of(unique)
+        out_of_scope = int((scopes == "out").sum())
+        if out_of_scope > OUT_OF_SCOPE_SHARE * len(unique):
+            problems.append(
+                f"{out_of_scope} of the {len(unique)} texts are not about data science or ML work (scope out); "
+                "the base model's labels of them are leanings at most"
+            )
+        unique = [t for t, s in zip(unique, scopes) if s != "out"]
     for w in warnings:
         log(f"warning: {w}")
     if problems:
@@ -134,7 +148,8 @@ def adapt(
         record={
             **record,
             "texts_used": len(unique),
-            "duplicates_left_out": len(texts) - len(unique),
+            "duplicates_left_out": len(texts) - len(unique) - out_of_scope,
+            "out_of_scope_left_out": out_of_scope,
             "prior": _named(base, _prior(base)),
             "mix": {k: round(v, 4) for k, v in mix.items()},
             "labels_flipped": flipped,

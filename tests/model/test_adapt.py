@@ -1,5 +1,6 @@
 """Adapting the model to the batch it labels: self-training on the batch's texts and its mix of roles."""
 
+import random
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,21 @@ def test_reservoir_is_a_fixed_uniform_sample():
     assert n == 10_000 and len(first) == 500 == len(set(first))
     assert reservoir(iter(stream), k=500, seed=0)[0] == first
     assert max(int(t.split()[1]) for t in first) > 9_000
+
+
+OTHER_WORK = [
+    "Care for patients on a busy surgical ward and give medication on time.",
+    "Prepare month-end close, reconcile bank accounts and process invoices.",
+    "Install and repair heating and air conditioning systems for homes.",
+    "Drive deliveries across the region and load the van each morning.",
+    "Teach maths to pupils aged eleven to sixteen and mark their homework.",
+    "Sell our software to retail chains and grow the accounts you own.",
+]
+
+
+def test_a_batch_mostly_of_other_work_keeps_the_base_model(model):
+    """A batch of nursing, accounting and other postings is not adapted to, and the reason names the scope."""
+    rng = random.Random(0)
+    texts = [" ".join([*rng.sample(OTHER_WORK, 4), f"Shift pattern {k}."]) * 2 for k in range(200)]
+    result = adapt(model, texts, log=lambda _m: None)
+    assert not result.adapted and "not about data science or ML work" in result.reason
