@@ -90,6 +90,7 @@ def label(
     explain: bool,
     models: str,
     what: str,
+    adapt: bool = False,
 ) -> dict:
     """One timed run of the CLI, checked for a complete output."""
     cmd = [
@@ -107,6 +108,7 @@ def label(
         "--model-dir",
         models,
         *(["--explain"] if explain else []),
+        *(["--adapt"] if adapt else []),
     ]
     seconds, peak, done = run_measured(cmd, dict(os.environ), timeout=900)
     if done.returncode != 0:
@@ -121,6 +123,7 @@ def label(
         "kb": kb,
         "workers": workers,
         "explain": explain,
+        "adapt": adapt,
         "seconds": seconds,
         "rows_per_s": rows / seconds,
         "mb_per_s": mb / seconds,
@@ -207,5 +210,19 @@ def measure(workdir: Path, pieces: dict[str, list[str]], plan, models: str, refe
             missing["two_vs_one"] = short
     else:
         missing["two_vs_one"] = f"worker counts left out in {plan.name} mode; make bench measures them"
+    if plan.cli_adapt_rows:
+        # Issue 12: --adapt's whole cost (reading a sample, learning, labelling with the adapted
+        # model) against a plain run of the same file, both on every core, wall time.
+        src = workdir / "rows-adapt.csv"
+        mb = write_csv(src, pieces, plan.cli_adapt_rows, 4)
+        cores = max(workers)
+        plain = label(base, src, out, plan.cli_adapt_rows, 4, mb, cores, False, models, f"{cores} workers")
+        adapted = label(
+            base, src, out, plan.cli_adapt_rows, 4, mb, cores, False, models, f"{cores} workers, --adapt", adapt=True
+        )
+        src.unlink()
+        result["adapt"] = {"plain": plain, "adapted": adapted, "cost": adapted["seconds"] / plain["seconds"]}
+    else:
+        missing["adapt"] = f"--adapt left out in {plan.name} mode; make bench measures it"
     result["missing"] = missing
     return result

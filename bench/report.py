@@ -193,6 +193,12 @@ def measurement_lines(r: dict) -> list[tuple[str, str, str]]:
                         f"{_num(m['vs_vectorizer'], 'x')} (transform measured around it: "
                         f"{_num(m['reference']['vectorizer_docs_per_s'], 'docs/s')})",
                     )
+            adapt = cli.get("adapt")
+            if adapt:
+                sec = f"batch CLI, {adapt['plain']['rows']:,} rows of 4 KB"
+                for m in (adapt["plain"], adapt["adapted"]):
+                    add(sec, m["label"], f"{_num(m['seconds'], 's')}  peak RSS {_num(m['peak_rss_mb'], 'MB', 0)}")
+                add(sec, "--adapt / plain", _num(adapt["cost"], "x"))
     return rows
 
 

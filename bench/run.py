@@ -53,6 +53,7 @@ class Plan:
     cli_explain: bool  # the same file again with --explain
     cli_rows: int  # rows/s with 1 and 2 workers, peak RSS (0 leaves them out)
     cli_kb: float
+    cli_adapt_rows: int = 0  # 4 KB rows labelled with and without --adapt on every core (0 leaves it out)
 
 
 PLANS = {
@@ -81,6 +82,7 @@ PLANS = {
         cli_explain=True,
         cli_rows=200_000,
         cli_kb=1,
+        cli_adapt_rows=100_000,
     ),
     "quick": Plan(
         "quick",

@@ -121,6 +121,15 @@ TARGETS = (
         lambda r: _get(r, "http", "workers", "two_vs_one"),
         "http.workers",
     ),
+    Target(
+        12,
+        "label --adapt time / plain label (100,000 x 4 KB)",
+        "<=",
+        2.0,
+        "x",
+        lambda r: _get(r, "batch_cli", "adapt", "cost"),
+        "batch_cli:adapt",
+    ),
     Target(2, "make train wall time", "<", 60, "s", lambda r: _get(r, "train", "seconds"), "train"),
 )
 

@@ -73,14 +73,17 @@ def reservoir(texts: Iterable[str], k: int = SAMPLE, seed: int = 0) -> tuple[lis
     return kept, n
 
 
-def estimate_mix(model: RoleClassifier, texts: Sequence[str], iters: int = 200, tol: float = 1e-6) -> dict[str, float]:
+def estimate_mix(
+    model: RoleClassifier, texts: Sequence[str], iters: int = 200, tol: float = 1e-6, proba: np.ndarray | None = None
+) -> dict[str, float]:
     """The share of each role among ``texts``, by EM on the model's probabilities (Saerens et al. 2002).
 
     The model's probabilities assume its ``class_prior``; each step re-weighs them by the
     ratio of the current estimate to that prior and takes their mean as the next estimate.
+    ``proba``, the model's probabilities of ``texts`` when already computed, saves reading them again.
     """
     prior = _prior(model)
-    p = model.predict_proba(list(texts))[:, 1]
+    p = (model.predict_proba(list(texts)) if proba is None else proba)[:, 1]
     trained = prior[1]
     share = trained
     for _ in range(iters):
@@ -119,29 +122,35 @@ def adapt(
     texts = [t for t in texts if t.strip()]
     problems, warnings = check_corpus(texts, base.vectorizer_.analyzer.phrases)
     unique = list(dict.fromkeys(texts))
+    for w in warnings:
+        log(f"warning: {w}")
+    if problems or not unique:
+        return Adaptation(base, False, "; ".join(problems) or "there are no texts to learn from")
+    # One reading of the texts gives the base model's labels and their scope.
+    proba, scopes, _ = base.assess(unique)
     out_of_scope = 0
-    if base.has_scope and unique and not problems:
+    if scopes is not None:
         # Texts of other work would teach the roles their words: learn from the rest.
-        scopes, _ = base.scope_of(unique)
-        out_of_scope = int((scopes == "out").sum())
+        keep = scopes != "out"
+        out_of_scope = int((~keep).sum())
         if out_of_scope > OUT_OF_SCOPE_SHARE * len(unique):
-            problems.append(
+            reason = (
                 f"{out_of_scope} of the {len(unique)} texts are not about data science or ML work (scope out); "
                 "the base model's labels of them are leanings at most"
             )
-        unique = [t for t, s in zip(unique, scopes) if s != "out"]
-    for w in warnings:
-        log(f"warning: {w}")
-    if problems:
-        return Adaptation(base, False, "; ".join(problems))
-    before = base.predict(unique)
+            return Adaptation(base, False, reason)
+        unique, proba = [t for t, k in zip(unique, keep) if k], proba[keep]
     try:
-        learned, record = self_train(base, unique, min_per_role=min_per_role, log=log)
+        learned, record = self_train(base, unique, min_per_role=min_per_role, log=log, first_proba=proba)
     except ValueError as err:
         return Adaptation(base, False, str(err))
-    mix = estimate_mix(learned, unique)
+    learned_proba = learned.predict_proba(unique)
+    mix = estimate_mix(learned, unique, proba=learned_proba)
     model = with_mix(learned, mix)
-    flipped = int((model.predict(unique) != before).sum())
+    # The mix moves every text's log-odds by the same amount: the labels follow without reading again.
+    shift = model.prior_shift_ - learned.prior_shift_
+    after = _logit(learned_proba[:, 1]) + shift > 0
+    flipped = int((after != (proba[:, 1] > 0.5)).sum())
     return Adaptation(
         model,
         True,
@@ -155,6 +164,11 @@ def adapt(
             "labels_flipped": flipped,
         },
     )
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p.astype(np.float64), 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
 
 
 def _prior(model: RoleClassifier) -> tuple[float, float]:

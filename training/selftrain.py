@@ -161,6 +161,7 @@ def self_train(
     stop_below: float = 0.01,
     min_per_role: int = 50,
     log: Callable[[str], None] = print,
+    first_proba: np.ndarray | None = None,
 ) -> tuple[RoleClassifier, dict[str, Any]]:
     """Rounds of labelling ``corpus`` and fitting the corpus block; returns the last model and a record.
 
@@ -168,6 +169,8 @@ def self_train(
     corpus block carries ``weight`` of the blended log-odds. Stops when fewer than
     ``stop_below`` of the corpus changed label, or after ``max_rounds``. Fewer than
     ``min_per_role`` confident texts of a role is an error. ``seed_model`` is left as it was.
+    ``first_proba``, the seed model's probabilities of ``corpus`` when already computed,
+    saves reading the corpus once more.
     """
     if not 0 < weight <= 1 or not 0.5 <= confidence < 1 or max_rounds < 1:
         raise ValueError("self-training needs 0 < weight <= 1, 0.5 <= confidence < 1 and max_rounds >= 1")
@@ -175,7 +178,7 @@ def self_train(
     model, labels = copy.deepcopy(seed_model), None
     rounds: list[dict[str, Any]] = []
     for r in range(1, max_rounds + 1):
-        proba = model.predict_proba(corpus)
+        proba = first_proba if r == 1 and first_proba is not None else model.predict_proba(corpus)
         new = model.classes_[proba.argmax(axis=1)]
         changed = None if labels is None else float((new != labels).mean())
         labels = new
