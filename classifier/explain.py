@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -125,7 +125,7 @@ class EvidenceFinder:
             # Lemmas are looked up only where a phrase may start and along its walk: most
             # tokens of a posting start none.
             starts = self._starts
-            for i in [i for i, token in enumerate(tokens) if token in starts]:
+            for i in list(compress(count(), map(starts.__contains__, tokens))):
                 node, j = trie[table.get(tokens[i], tokens[i])], i + 1
                 while node is not None:
                     if _END in node:

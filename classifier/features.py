@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from itertools import compress, count
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +155,8 @@ def find_roles(
     """
     found: list[tuple[int, int, str]] = []
     done = 0
-    for i in [i for i, token in enumerate(tokens) if token in index]:
+    # Positions of tokens that may start a name, found in C: most texts have few.
+    for i in compress(count(), map(index.__contains__, tokens)):
         if i < done:
             continue
         candidates = index[tokens[i]]  # longest first

@@ -281,6 +281,19 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             return features, scope.predict_proba_features(words)
         return self.features(X, kinds), scope.predict_proba(X)
 
+    def features_and_scope(
+        self, X: Sequence[str], kinds: Sequence[str | None] | None = None
+    ) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
+        """Feature rows (as ``features``), scope and ``p_in_scope`` of texts ``X``, from one analysis of each text.
+
+        Scope and ``p_in_scope`` are None for a model without a scope answer.
+        """
+        check_is_fitted(self)
+        features, scope_proba = self._features_and_scope(list(X), kinds)
+        if scope_proba is None:
+            return features, None, None
+        return features, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
+
     def scope_of(self, X: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Scope and ``p_in_scope`` of texts ``X`` (None, None for a model without a scope answer)."""
         check_is_fitted(self)

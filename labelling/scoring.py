@@ -157,9 +157,8 @@ class Scorer:
         if len(idx):
             valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
             if self.explain:
-                features = self.model.features(valid)
+                features, valid_scopes, valid_p_in = self.model.features_and_scope(valid)
                 proba[idx] = self.model.predict_proba_features(features)
-                valid_scopes, valid_p_in = self.model.scope_of(valid)
                 evidence, top = self._explain_rows(valid, features, n, idx)
             else:
                 proba[idx], valid_scopes, valid_p_in = self.model.assess(valid)

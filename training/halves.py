@@ -55,6 +55,13 @@ def halves(
     examples = generate_examples(roles, lexicon, templates, n_per_role=n_per_role, seed=seed)
     seeded = RoleClassifier(lexicon=lexicon, class_prior=class_prior(roles))
     seeded.fit([e.text for e in examples], [e.label for e in examples])
+    if adapting:
+        # As make train builds it: --adapt leaves out the texts the scope answer calls out.
+        from training.train import fit_scope_answer
+
+        fit_scope_answer(
+            seeded, Path(data_dir), lexicon, roles, templates, [e.text for e in examples], None, seed, lambda _m: None
+        )
     order = list(range(len(texts)))
     random.Random(split_seed).shuffle(order)
     parts = [sorted(order[: len(order) // 2]), sorted(order[len(order) // 2 :])]

@@ -118,7 +118,7 @@ def train(
         self_training = {**corpus_info, "text_col": text_col, **record}
     else:
         _warn_if_current_was_self_trained(Path(models_dir), log)
-    metrics["scope"] = _fit_scope(model, data_dir, lexicon, roles, templates, texts, n_scope, seed, log)
+    metrics["scope"] = fit_scope_answer(model, data_dir, lexicon, roles, templates, texts, n_scope, seed, log)
     if scored is not None:
         metrics[f"eval:{Path(eval_data).name}"] = _score_eval_data(model, eval_data, *scored, log, seeded)
     metadata = {
@@ -169,8 +169,11 @@ def train(
     return folder
 
 
-def _fit_scope(model, data_dir, lexicon, roles, templates, role_texts, n_scope, seed, log) -> dict:
-    """Teach ``model`` the scope answer: its role texts are ``in``, generated texts of other jobs the rest."""
+def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_scope, seed, log) -> dict:
+    """Teach ``model`` the scope answer: its role texts are ``in``, generated texts of other jobs the rest.
+
+    ``n_scope`` texts of other work (None: twice the role texts); returns figures on held-out generated texts.
+    """
     from training.scope_examples import generate_scope_examples, scope_vocabulary
 
     others = generate_scope_examples(data_dir, templates, roles, lexicon, n=n_scope or 2 * len(role_texts), seed=seed)
