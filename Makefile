@@ -14,6 +14,8 @@ DATA ?= $(wildcard ../shared/eval/dev.csv)
 SCOPE_DATA ?= $(wildcard ../shared/eval/scope_dev.csv)
 TEXT_COL ?= text
 LABEL_COL ?= label
+# The README writes "unlabelled": UNLABELLED= must not be ignored in silence.
+UNLABELED ?= $(UNLABELLED)
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
 .PHONY: help setup train serve test eval eval-scope eval-selftrain eval-adapt label lint bench clean FORCE

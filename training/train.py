@@ -313,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     # Spellings of earlier releases, kept for one release and not listed.
     for old, new in (("--models", "model_dir"), ("--text-col", "text_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    # The README writes "unlabelled"; that spelling of the option must not be an error.
+    parser.add_argument("--unlabelled", dest="unlabeled", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--accept",
         action="store_true",

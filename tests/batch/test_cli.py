@@ -304,7 +304,7 @@ def test_every_subcommand_spells_its_options_alike():
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in ("label", "classify", "serve"):
+    for name in ("label", "classify", "serve", "check-model"):
         assert "--model-dir" in sub.choices[name].format_help()
     assert "--text-column" in sub.choices["label"].format_help()
     help_text = eval_parser().format_help()
@@ -348,3 +348,49 @@ def test_classify_says_when_a_text_is_out_of_scope(models_dir, capsys):
     assert main(["classify", text, "--json", "--model-dir", str(models_dir)]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["scope"] == "out" and 0 <= answer["p_in_scope"] < 0.5 and answer["lean"] == "slight"
+
+
+def test_a_misspelt_option_gets_the_subcommand_usage_and_a_suggestion(capsys):
+    """`rolelens label ... --explian` stops with status 2, the label usage and the option it may have meant."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["label", "in.csv", "-o", "out.csv", "--text-column", "text", "--explian"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert "usage: rolelens label" in err and "did you mean --explain?" in err
+    with pytest.raises(SystemExit):
+        main(["classify", "--kidn=resume", "some text"])
+    assert "did you mean --kind?" in capsys.readouterr().err
+
+
+def test_classify_marks_a_colleague_role_name_as_weighing_nothing(models_dir, capsys):
+    """A role name that names a colleague is printed as a colleague, not as evidence for its role."""
+    text = "Led a team of data scientists; as ML engineer I built model serving and CI/CD for training pipelines."
+    assert main(["classify", text, "--kind", "resume", "--model-dir", str(models_dir)]) == 0
+    evidence = capsys.readouterr().out.splitlines()[-1]
+    assert "data scientists (colleague: data_scientist, no weight)" in evidence
+    assert "ML engineer (ml_engineer)" in evidence
+
+
+def test_classify_refuses_text_that_is_not_utf8(models_dir, capsys, monkeypatch):
+    """Bytes that are not UTF-8, on standard input or in the argument, are an error with a fix, not a traceback."""
+    stdin = io.TextIOWrapper(io.BytesIO("caf\xe9 data scientist".encode("cp1252")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["classify", "-", "--model-dir", str(models_dir)]) == 2
+    assert "not valid UTF-8" in capsys.readouterr().err
+    assert main(["classify", "caf\udce9 data scientist", "--model-dir", str(models_dir)]) == 2
+    assert "iconv" in capsys.readouterr().err
+    stdin = io.TextIOWrapper(io.BytesIO("\ufeffI am a data scientist".encode()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["classify", "-", "--json", "--model-dir", str(models_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] == "data_scientist"
+
+
+def test_train_takes_unlabelled_spelt_as_the_readme_spells_it(monkeypatch):
+    """`rolelens train --unlabelled X` self-trains on X as `--unlabeled X` does."""
+    import training.train
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append(kw["unlabeled"]))
+    assert training.train.main(["--unlabelled", "a.csv"]) == 0
+    assert training.train.main(["--unlabeled", "b.csv"]) == 0
+    assert seen == ["a.csv", "b.csv"]
