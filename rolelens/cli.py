@@ -24,10 +24,14 @@ def _default_model_dir() -> str:
 
 def _size(text: str) -> int:
     units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-    text = text.strip().lower().removesuffix("b")
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
+    given, text = text, text.strip().lower().removesuffix("b")
+    try:
+        size = int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+    except ValueError:
+        size = -1
+    if size < 0:
+        raise argparse.ArgumentTypeError(f"{given!r} is not a size: give bytes or a size such as 64MB, or 0")
+    return size
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -394,3 +394,13 @@ def test_train_takes_unlabelled_spelt_as_the_readme_spells_it(monkeypatch):
     assert training.train.main(["--unlabelled", "a.csv"]) == 0
     assert training.train.main(["--unlabeled", "b.csv"]) == 0
     assert seen == ["a.csv", "b.csv"]
+
+
+def test_a_bad_blocksize_names_the_option_and_the_form_it_takes(capsys):
+    """`--blocksize abc` and a negative size stop with status 2 and an example of a size, not a function name."""
+    for bad in ("abc", "-1MB"):
+        with pytest.raises(SystemExit) as stopped:
+            main(["label", "in.csv", "-o", "out.csv", "--text-column", "text", f"--blocksize={bad}"])
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2 and "--blocksize" in err and "such as 64MB" in err and "_size" not in err
+    assert build_parser().parse_args(["label", "i", "-o", "o", "--blocksize", "1.5kB"]).blocksize == 1536
