@@ -404,3 +404,14 @@ def test_a_bad_blocksize_names_the_option_and_the_form_it_takes(capsys):
         err = capsys.readouterr().err
         assert stopped.value.code == 2 and "--blocksize" in err and "such as 64MB" in err and "_size" not in err
     assert build_parser().parse_args(["label", "i", "-o", "o", "--blocksize", "1.5kB"]).blocksize == 1536
+
+
+def test_train_passes_the_evaluation_columns_on(monkeypatch):
+    """`rolelens train --eval X --eval-text-column body --eval-label-column role` scores X by those columns."""
+    import training.train
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append(kw["eval_columns"]))
+    assert training.train.main(["--eval", "x.csv", "--eval-text-column", "body", "--eval-label-column", "role"]) == 0
+    assert training.train.main(["--eval", "x.csv"]) == 0
+    assert seen == [("body", "role"), ("text", "label")]

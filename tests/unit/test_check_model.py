@@ -114,3 +114,17 @@ def test_make_train_takes_unlabelled_spelt_as_the_readme_spells_it(models_dir, t
     shutil.copytree(models_dir, models, symlinks=True)
     planned = make_train_dry_run(models, tmp_path / "a", UNLABELLED="corpus.csv")
     assert '--unlabeled "corpus.csv"' in planned
+
+
+def test_make_eval_that_retrains_scores_data_by_its_own_columns(models_dir, tmp_path):
+    """The training `make eval DATA=... TEXT_COL=body LABEL_COL=role` may run first scores DATA by those columns."""
+    planned = make_train_dry_run(
+        models_dir, tmp_path / "a", FORCE="1", DATA="mine.csv", TEXT_COL="body", LABEL_COL="role"
+    )
+    assert '--eval "mine.csv" --eval-label-column "role" --eval-text-column "body"' in planned
+    # With a corpus, TEXT_COL names the corpus's column, not the evaluation data's.
+    planned = make_train_dry_run(
+        models_dir, tmp_path / "b", FORCE="1", DATA="mine.csv", UNLABELED="c.csv", TEXT_COL="body"
+    )
+    assert '--eval "mine.csv" --eval-label-column "label"' in planned and "--eval-text-column" not in planned
+    assert '--unlabeled "c.csv" --text-column "body"' in planned
