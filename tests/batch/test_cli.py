@@ -415,3 +415,14 @@ def test_train_passes_the_evaluation_columns_on(monkeypatch):
     assert training.train.main(["--eval", "x.csv", "--eval-text-column", "body", "--eval-label-column", "role"]) == 0
     assert training.train.main(["--eval", "x.csv"]) == 0
     assert seen == [("body", "role"), ("text", "label")]
+
+
+def test_the_dask_engine_without_dask_says_how_to_install_it(tmp_path, jobs_csv, models_dir, capsys, monkeypatch):
+    """`--engine dask` without Dask (a `make serve` install) is an error with the fix, not a traceback."""
+    monkeypatch.setitem(sys.modules, "dask", None)  # import dask now raises ModuleNotFoundError
+    out = tmp_path / "out.parquet"
+    args = ["label", str(jobs_csv), "-o", str(out), "--text-column", "text", "--model-dir", str(models_dir)]
+    assert main([*args, "--engine", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the Dask engine needs dask") and "pip install -e '.[dask]'" in err
+    assert not out.exists()
