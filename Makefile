@@ -14,6 +14,8 @@ DATA ?= $(wildcard ../shared/eval/dev.csv)
 SCOPE_DATA ?= $(wildcard ../shared/eval/scope_dev.csv)
 TEXT_COL ?= text
 LABEL_COL ?= label
+# The README writes "unlabelled": UNLABELLED= must not be ignored in silence.
+UNLABELED ?= $(UNLABELLED)
 SOURCES := $(shell find data classifier training -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
 .PHONY: help setup train serve test eval eval-scope eval-selftrain eval-adapt label lint bench clean FORCE
@@ -46,9 +48,12 @@ MODEL_PROBLEM := $(shell test -x $(ROLELENS) && { test -e $(MODELS)/current || t
 endif
 
 # FORCE=1 retrains even when nothing changed; so does UNLABELED=corpus.csv (self-training).
+# DATA is scored after training with LABEL_COL, and with TEXT_COL unless that names the corpus's column,
+# so that `make eval DATA=mine.csv LABEL_COL=role` works when it has to retrain first.
 $(MODEL): $(SOURCES) $(if $(FORCE)$(UNLABELED)$(MODEL_PROBLEM),FORCE) | $(VENV)/.installed
 	$(if $(MODEL_PROBLEM),$(info retraining: the current model cannot be used ($(filter-out error:,$(MODEL_PROBLEM)))))
-	$(ROLELENS) train --data data --model-dir $(MODELS) $(if $(DATA),--eval "$(DATA)") \
+	$(ROLELENS) train --data data --model-dir $(MODELS) \
+		$(if $(DATA),--eval "$(DATA)" --eval-label-column "$(LABEL_COL)" $(if $(UNLABELED),,--eval-text-column "$(TEXT_COL)")) \
 		$(if $(UNLABELED),--unlabeled "$(UNLABELED)" --text-column "$(TEXT_COL)" $(if $(ENCODING),--encoding "$(ENCODING)")) \
 		$(if $(ACCEPT),--accept)
 

@@ -88,7 +88,14 @@ def _dask_settings(func: Callable[..., LabelSummary]) -> Callable[..., LabelSumm
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs) -> LabelSummary:
-        import dask
+        try:
+            import dask
+            import distributed  # noqa: F401  (the engine's scheduler and workers)
+        except ModuleNotFoundError as err:
+            raise LabelError(
+                f"the Dask engine needs {err.name}, which `make serve` does not install: run "
+                "`.venv/bin/pip install -e '.[dask]'` (or `make setup`), or leave out --engine dask"
+            ) from None
 
         # Keep CSV values as Python strings until label_partition has replaced undecodable bytes.
         with dask.config.set({"dataframe.convert-string": False}), warnings.catch_warnings():

@@ -7,6 +7,7 @@ quick and ``rolelens label`` never loads the web service.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -23,10 +24,14 @@ def _default_model_dir() -> str:
 
 def _size(text: str) -> int:
     units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-    text = text.strip().lower().removesuffix("b")
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
+    given, text = text, text.strip().lower().removesuffix("b")
+    try:
+        size = int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+    except ValueError:
+        size = -1
+    if size < 0:
+        raise argparse.ArgumentTypeError(f"{given!r} is not a size: give bytes or a size such as 64MB, or 0")
+    return size
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,9 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "library versions, the current link), without building the model. `make train` runs it to notice "
         "a damaged current model and retrain.",
     )
-    check.add_argument("model_dir", nargs="?", default=None, help=MODEL_DIR_HELP)
+    # The folder is positional, as ever, and --model-dir as every other subcommand spells it.
+    check.add_argument("model_folder", nargs="?", default=None, metavar="model_dir", help=MODEL_DIR_HELP)
+    check.add_argument("--model-dir", default=None, help="the same, as the other subcommands spell it")
     check.add_argument("--quiet", action="store_true", help="print nothing when the model is fine")
-    for command in (label, classify, serve):
+    for command in (label, classify, serve, check):
         _old_spellings(command)
 
     for name, what in (
@@ -123,6 +130,39 @@ def _old_spellings(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse argv; an unknown option stops with the subcommand's usage and the option it may have meant."""
+    args, extras = parser.parse_known_args(argv)
+    if not extras:
+        return args
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    known = [o for a in sub._actions if a.help != argparse.SUPPRESS for o in a.option_strings if o.startswith("--")]
+    hints = []
+    for extra in extras:
+        name = extra.split("=", 1)[0]
+        if name.startswith("--") and name not in known:
+            hints += [m for m in difflib.get_close_matches(name, known, n=1, cutoff=0.6)]
+    hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+    sub.error(f"unrecognized arguments: {' '.join(extras)}{hint}; see rolelens {args.command} --help")
+
+
+def _read_text(arg: str) -> str | None:
+    """The text to classify: the argument, or standard input for ``-``; None when it is not valid UTF-8."""
+    if arg != "-":
+        try:  # bytes that are not UTF-8 reach argv as lone surrogates
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return arg
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream without bytes underneath (a test's StringIO)
+        return sys.stdin.read()
+    try:
+        return raw.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; returns the exit status (0 done, 1 failed, 2 bad input, 130 interrupted)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -133,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in ("train", "eval"):
             code = {"train": _train, "eval": _eval}[argv[0]](argv[1:])
         else:
-            args = build_parser().parse_args(argv)
+            args = _parse(build_parser(), argv)
             code = {"label": _label, "classify": _classify, "serve": _serve, "check-model": _check_model}[args.command](
                 args
             )
@@ -227,7 +267,14 @@ SCOPE_MEANING = {
 def _classify(args: argparse.Namespace) -> int:
     from classifier.persist import load_model
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    text = _read_text(args.text)
+    if text is None:
+        print(
+            "error: the text is not valid UTF-8: convert it first (iconv -f cp1252 -t utf-8 posting.txt "
+            "| rolelens classify -), or label a file with rolelens label --encoding",
+            file=sys.stderr,
+        )
+        return 2
     if not text.strip():
         print(
             "error: the text is empty: pass the posting or resume text, or - to read it from standard input",
@@ -249,7 +296,14 @@ def _classify(args: argparse.Namespace) -> int:
     if pred.scope is not None:
         print(f"scope: {pred.scope} (p_in_scope={pred.p_in_scope:.2f}): {SCOPE_MEANING[pred.scope]}")
     if pred.evidence:
-        print("evidence: " + "; ".join(f"{e.phrase} ({e.role})" for e in pred.evidence))
+        # A role name that names a colleague weighs nothing: say so rather than count it for its role.
+        print(
+            "evidence: "
+            + "; ".join(
+                f"{e.phrase} (colleague: {e.role}, no weight)" if e.kind == "colleague" else f"{e.phrase} ({e.role})"
+                for e in pred.evidence
+            )
+        )
     else:
         print("evidence: no lexicon phrase found; the label rests on the model's features alone")
     return 0
@@ -258,7 +312,10 @@ def _classify(args: argparse.Namespace) -> int:
 def _check_model(args: argparse.Namespace) -> int:
     from classifier.persist import check_model
 
-    folder, meta = check_model(args.model_dir or _default_model_dir())
+    if args.model_folder and args.model_dir and args.model_folder != args.model_dir:
+        print("error: name the model folder once, as an argument or with --model-dir", file=sys.stderr)
+        return 2
+    folder, meta = check_model(args.model_folder or args.model_dir or _default_model_dir())
     if not args.quiet:
         print(f"model {meta['model_version']} in {folder} can be loaded")
     return 0

@@ -61,6 +61,7 @@ def train(
     log: Callable[[str], None] = print,
     n_scope: int | None = None,
     eval_data: str | Path | None = None,
+    eval_columns: tuple[str, str] = ("text", "label"),
     unlabeled: str | Path | None = None,
     text_col: str = "text",
     encoding: str = "utf-8",
@@ -72,9 +73,10 @@ def train(
     ``unlabeled`` is a CSV, CSV.gz or Parquet file of real texts (column ``text_col``;
     CSV in ``encoding``) to self-train on.
     ``n_scope`` texts of other work (default: twice the role texts) teach the scope answer.
-    ``eval_data`` is a labelled CSV (``text`` and ``label`` columns) scored after training
-    and recorded in the metadata; it is never trained on. A self-trained model that scores
-    lower on it than the seeded one is saved but not made current unless ``accept``.
+    ``eval_data`` is a labelled CSV or Parquet file (its text and label columns are
+    ``eval_columns``) scored after training and recorded in the metadata; it is never
+    trained on. A self-trained model that scores lower on it than the seeded one is saved
+    but not made current unless ``accept``.
     ``params`` go to :class:`RoleClassifier`.
     """
     started = time.perf_counter()
@@ -83,7 +85,7 @@ def train(
         raise ValueError(f"{eval_data} does not exist: check the path given as evaluation data")
     lexicon, roles, templates = load_inputs(data_dir)
     # Read once, before the work: both the corpus check and the scoring need it.
-    scored = _read_eval(eval_data) if eval_data else None
+    scored = _read_eval(eval_data, *eval_columns) if eval_data else None
     corpus, corpus_info = _read_corpus(unlabeled, text_col, encoding, log) if unlabeled else (None, None)
     if corpus is not None and scored is not None:
         _check_apart(corpus, unlabeled, scored[0], eval_data, log)
@@ -195,10 +197,10 @@ def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_s
     return figures
 
 
-def _read_eval(path) -> tuple[list[str], list[str]]:
+def _read_eval(path, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
     from training.evaluate import read_labelled
 
-    return read_labelled(path)
+    return read_labelled(path, text_col, label_col)
 
 
 def _read_corpus(path, text_col: str, encoding: str, log: Callable[[str], None]):
@@ -311,11 +313,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default: 0)")
     parser.add_argument("--eval", metavar="CSV", help="labelled CSV to score after training (never trained on)")
     parser.add_argument("--unlabeled", metavar="CSV", help="CSV of real, unlabelled texts to self-train on")
+    parser.add_argument("--eval-text-column", default="text", help="text column of the --eval data (default: text)")
+    parser.add_argument("--eval-label-column", default="label", help="label column of the --eval data (default: label)")
     parser.add_argument("--text-column", default="text", help="text column of --unlabeled (default: text)")
     parser.add_argument("--encoding", default="utf-8", help="encoding of a CSV --unlabeled (default: utf-8)")
     # Spellings of earlier releases, kept for one release and not listed.
     for old, new in (("--models", "model_dir"), ("--text-col", "text_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    # The README writes "unlabelled"; that spelling of the option must not be an error.
+    parser.add_argument("--unlabelled", dest="unlabeled", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--accept",
         action="store_true",
@@ -339,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             n_per_role=args.n_per_role,
             seed=args.seed,
             eval_data=args.eval,
+            eval_columns=(args.eval_text_column, args.eval_label_column),
             unlabeled=args.unlabeled,
             text_col=args.text_column,
             encoding=args.encoding,

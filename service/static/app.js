@@ -25,9 +25,13 @@ function highlight(container, text, evidence, roleClass) {
     if (e.start < at) continue;
     container.append(chars.slice(at, e.start).join(""));
     const mark = document.createElement("mark");
-    mark.className = roleClass[e.role] || "";
+    // A role name that names a colleague weighs nothing: marked apart, not as support for its role.
+    const colleague = e.kind === "colleague";
+    mark.className = colleague ? "colleague" : roleClass[e.role] || "";
     mark.textContent = chars.slice(e.start, e.end).join("");
-    mark.title = `${pretty(e.role)} · ${e.kind} · weight ${e.weight}`;
+    mark.title = colleague
+      ? `${pretty(e.role)} named as a colleague · weight 0`
+      : `${pretty(e.role)} · ${e.kind} · weight ${e.weight}`;
     container.append(mark);
     at = e.end;
   }

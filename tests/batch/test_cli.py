@@ -304,7 +304,7 @@ def test_every_subcommand_spells_its_options_alike():
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in ("label", "classify", "serve"):
+    for name in ("label", "classify", "serve", "check-model"):
         assert "--model-dir" in sub.choices[name].format_help()
     assert "--text-column" in sub.choices["label"].format_help()
     help_text = eval_parser().format_help()
@@ -348,3 +348,81 @@ def test_classify_says_when_a_text_is_out_of_scope(models_dir, capsys):
     assert main(["classify", text, "--json", "--model-dir", str(models_dir)]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["scope"] == "out" and 0 <= answer["p_in_scope"] < 0.5 and answer["lean"] == "slight"
+
+
+def test_a_misspelt_option_gets_the_subcommand_usage_and_a_suggestion(capsys):
+    """`rolelens label ... --explian` stops with status 2, the label usage and the option it may have meant."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["label", "in.csv", "-o", "out.csv", "--text-column", "text", "--explian"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert "usage: rolelens label" in err and "did you mean --explain?" in err
+    with pytest.raises(SystemExit):
+        main(["classify", "--kidn=resume", "some text"])
+    assert "did you mean --kind?" in capsys.readouterr().err
+
+
+def test_classify_marks_a_colleague_role_name_as_weighing_nothing(models_dir, capsys):
+    """A role name that names a colleague is printed as a colleague, not as evidence for its role."""
+    text = "Led a team of data scientists; as ML engineer I built model serving and CI/CD for training pipelines."
+    assert main(["classify", text, "--kind", "resume", "--model-dir", str(models_dir)]) == 0
+    evidence = capsys.readouterr().out.splitlines()[-1]
+    assert "data scientists (colleague: data_scientist, no weight)" in evidence
+    assert "ML engineer (ml_engineer)" in evidence
+
+
+def test_classify_refuses_text_that_is_not_utf8(models_dir, capsys, monkeypatch):
+    """Bytes that are not UTF-8, on standard input or in the argument, are an error with a fix, not a traceback."""
+    stdin = io.TextIOWrapper(io.BytesIO("caf\xe9 data scientist".encode("cp1252")), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["classify", "-", "--model-dir", str(models_dir)]) == 2
+    assert "not valid UTF-8" in capsys.readouterr().err
+    assert main(["classify", "caf\udce9 data scientist", "--model-dir", str(models_dir)]) == 2
+    assert "iconv" in capsys.readouterr().err
+    stdin = io.TextIOWrapper(io.BytesIO("\ufeffI am a data scientist".encode()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["classify", "-", "--json", "--model-dir", str(models_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] == "data_scientist"
+
+
+def test_train_takes_unlabelled_spelt_as_the_readme_spells_it(monkeypatch):
+    """`rolelens train --unlabelled X` self-trains on X as `--unlabeled X` does."""
+    import training.train
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append(kw["unlabeled"]))
+    assert training.train.main(["--unlabelled", "a.csv"]) == 0
+    assert training.train.main(["--unlabeled", "b.csv"]) == 0
+    assert seen == ["a.csv", "b.csv"]
+
+
+def test_a_bad_blocksize_names_the_option_and_the_form_it_takes(capsys):
+    """`--blocksize abc` and a negative size stop with status 2 and an example of a size, not a function name."""
+    for bad in ("abc", "-1MB"):
+        with pytest.raises(SystemExit) as stopped:
+            main(["label", "in.csv", "-o", "out.csv", "--text-column", "text", f"--blocksize={bad}"])
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2 and "--blocksize" in err and "such as 64MB" in err and "_size" not in err
+    assert build_parser().parse_args(["label", "i", "-o", "o", "--blocksize", "1.5kB"]).blocksize == 1536
+
+
+def test_train_passes_the_evaluation_columns_on(monkeypatch):
+    """`rolelens train --eval X --eval-text-column body --eval-label-column role` scores X by those columns."""
+    import training.train
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append(kw["eval_columns"]))
+    assert training.train.main(["--eval", "x.csv", "--eval-text-column", "body", "--eval-label-column", "role"]) == 0
+    assert training.train.main(["--eval", "x.csv"]) == 0
+    assert seen == [("body", "role"), ("text", "label")]
+
+
+def test_the_dask_engine_without_dask_says_how_to_install_it(tmp_path, jobs_csv, models_dir, capsys, monkeypatch):
+    """`--engine dask` without Dask (a `make serve` install) is an error with the fix, not a traceback."""
+    monkeypatch.setitem(sys.modules, "dask", None)  # import dask now raises ModuleNotFoundError
+    out = tmp_path / "out.parquet"
+    args = ["label", str(jobs_csv), "-o", str(out), "--text-column", "text", "--model-dir", str(models_dir)]
+    assert main([*args, "--engine", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the Dask engine needs dask") and "pip install -e '.[dask]'" in err
+    assert not out.exists()

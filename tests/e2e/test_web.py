@@ -126,3 +126,19 @@ def test_a_posting_of_other_work_is_shown_out_of_scope(page, samples, tmp_path):
     page.click("#submit")
     page.wait_for_selector("#scope.in")
     assert page.inner_text("#scope").startswith("In scope")
+
+
+def test_a_colleague_role_name_is_marked_apart_and_the_console_stays_clean(page):
+    """A role name naming a colleague is marked as weighing nothing, not as support; the page logs no error."""
+    console = []
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    page.reload()
+    page.fill("#text", "Led a team of data scientists; as ML engineer I built model serving and CI/CD.")
+    page.select_option("#kind", "resume")
+    page.click("#submit")
+    page.wait_for_selector("#result:not([hidden])")
+    colleague = page.locator("#highlighted mark.colleague")
+    assert colleague.all_inner_texts() == ["data scientists"]
+    assert "colleague" in colleague.get_attribute("title")
+    assert "ML engineer" in page.locator("#highlighted mark.role-b").all_inner_texts()
+    assert not console, console

@@ -394,3 +394,17 @@ def test_lexicon_candidates_leave_out_numbers_and_words_both_roles_use(tmp_path,
     assert "zorbflux" in patterns
     assert not any(ch.isdigit() for p in patterns for ch in p)
     assert not {"advanced", "support", "advanced support"} & patterns
+
+
+def test_training_scores_evaluation_data_by_the_columns_it_is_given(tmp_path, samples):
+    """`train(eval_data=..., eval_columns=("body", "role"))` scores a file whose columns are not text and label."""
+    labelled = tmp_path / "mine.csv"
+    with open(labelled, "w", newline="") as f:
+        csv.writer(f).writerows([("body", "role"), *((s["text"], s["label"]) for s in samples)])
+    with pytest.raises(ValueError, match="no column 'text'"):
+        train(DATA, tmp_path / "a", n_per_role=50, eval_data=labelled, log=lambda _m: None)
+    folder = train(
+        DATA, tmp_path / "b", n_per_role=50, eval_data=labelled, eval_columns=("body", "role"), log=lambda _m: None
+    )
+    scores = json.loads((folder / "metadata.json").read_text())["metrics"]["training"]["eval:mine.csv"]
+    assert scores["raw"]["n"] == len(samples)

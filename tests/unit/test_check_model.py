@@ -38,6 +38,13 @@ def test_check_model_passes_an_intact_model(models_dir, capsys):
     assert main(["check-model", str(models_dir)]) == 0
     assert os.readlink(models_dir / "current") in capsys.readouterr().out
     assert main(["check-model", "--quiet", str(models_dir)]) == 0
+    assert main(["check-model", "--quiet", "--model-dir", str(models_dir)]) == 0
+
+
+def test_check_model_takes_one_folder_only(models_dir, tmp_path, capsys):
+    """A folder given both as the argument and with --model-dir, differently, is refused with status 2."""
+    assert main(["check-model", str(models_dir), "--model-dir", str(tmp_path)]) == 2
+    assert "name the model folder once" in capsys.readouterr().err
     assert capsys.readouterr() == ("", "")
 
 
@@ -99,3 +106,25 @@ def test_make_train_retrains_a_damaged_model(models_dir, tmp_path):
     planned = make_train_dry_run(damaged_models(models_dir, tmp_path), tmp_path / "b")
     assert "retraining: the current model cannot be used" in planned and "seeded.coef.npy" in planned
     assert "rolelens train" in planned
+
+
+def test_make_train_takes_unlabelled_spelt_as_the_readme_spells_it(models_dir, tmp_path):
+    """`make train UNLABELLED=corpus.csv` self-trains on the corpus instead of ignoring the variable."""
+    models = tmp_path / "intact"
+    shutil.copytree(models_dir, models, symlinks=True)
+    planned = make_train_dry_run(models, tmp_path / "a", UNLABELLED="corpus.csv")
+    assert '--unlabeled "corpus.csv"' in planned
+
+
+def test_make_eval_that_retrains_scores_data_by_its_own_columns(models_dir, tmp_path):
+    """The training `make eval DATA=... TEXT_COL=body LABEL_COL=role` may run first scores DATA by those columns."""
+    planned = make_train_dry_run(
+        models_dir, tmp_path / "a", FORCE="1", DATA="mine.csv", TEXT_COL="body", LABEL_COL="role"
+    )
+    assert '--eval "mine.csv" --eval-label-column "role" --eval-text-column "body"' in planned
+    # With a corpus, TEXT_COL names the corpus's column, not the evaluation data's.
+    planned = make_train_dry_run(
+        models_dir, tmp_path / "b", FORCE="1", DATA="mine.csv", UNLABELED="c.csv", TEXT_COL="body"
+    )
+    assert '--eval "mine.csv" --eval-label-column "label"' in planned and "--eval-text-column" not in planned
+    assert '--unlabeled "c.csv" --text-column "body"' in planned
