@@ -348,3 +348,17 @@ def test_classify_says_when_a_text_is_out_of_scope(models_dir, capsys):
     assert main(["classify", text, "--json", "--model-dir", str(models_dir)]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["scope"] == "out" and 0 <= answer["p_in_scope"] < 0.5 and answer["lean"] == "slight"
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [("foo", "write PARAM=VALUE"), ("C=(", "not a Python literal"), ("Cee=2", "not a parameter of RoleClassifier")],
+)
+def test_train_refuses_a_bad_set_option_before_training(monkeypatch, capsys, option, said):
+    """`rolelens train --set` without =, with a value that is no literal, or an unknown name: error: and 2, no work."""
+    import training.train
+
+    monkeypatch.setattr(training.train, "train", lambda *a, **kw: pytest.fail("trained with a bad --set"))
+    assert training.train.main(["--set", option]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --set") and said in err and "Traceback" not in err
