@@ -279,7 +279,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                 vec.analyzer, vec.vocabulary_, vec.idf_, vec.dtype, scope.vocabulary_, scope.idf_, X, kinds
             )
             return features, scope.predict_proba_features(words)
-        return self.features(X, kinds), scope.predict_proba(X)
+        return self.features(X, kinds), scope.predict_proba(X, kinds)
 
     def scope_of(self, X: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Scope and ``p_in_scope`` of texts ``X`` (None, None for a model without a scope answer)."""
@@ -384,7 +384,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                     explained=reasons,
                     scope=scopes[i],
                     p_in_scope=None if p_in[i] is None else float(p_in[i]),
-                    scope_evidence=self.scope_.evidence(X[i]) if reasons and self.has_scope else [],
+                    scope_evidence=self.scope_.evidence(X[i], kind=kind) if reasons and self.has_scope else [],
                 )
             )
         return out
