@@ -205,7 +205,19 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         model.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
         model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
         n = len(model.vocabulary_)
-        if model.idf_.shape != (n,) or model.coef_.shape != (len(model.classes_), n):
+        if list(model.classes_) != list(SCOPES):
+            raise ValueError(f"the scope model's classes must be {list(SCOPES)}: retrain with `make train`")
+        low, high = model.ngram_range
+        if not 1 <= low <= high:
+            raise ValueError("the scope model's ngram_range must be (low, high) with 1 <= low <= high: retrain")
+        if not 0 < model.in_at < 1 or not 0 < model.out_below < 1:
+            raise ValueError("the scope model's in_at and out_below must be in (0, 1): retrain with `make train`")
+        if isinstance(model.top_k, bool) or not isinstance(model.top_k, int) or model.top_k < 0:
+            raise ValueError("the scope model's top_k must be a whole number >= 0: retrain with `make train`")
+        shapes = (model.idf_.shape, model.coef_.shape, model.intercept_.shape, model.feature_names_.shape)
+        if shapes != ((n,), (len(SCOPES), n), (len(SCOPES),), (n,)) or not all(
+            np.all(np.isfinite(a)) for a in (model.idf_, model.coef_, model.intercept_)
+        ):
             raise ValueError("scope state arrays do not match its vocabulary: retrain with `make train`")
         return model
 

@@ -284,6 +284,14 @@ def test_arrays_that_do_not_fit_the_vocabulary_are_refused(models_dir, tmp_path,
     refused(folder, "does not describe a usable model", "expected", "make train")
 
 
+def test_a_scope_intercept_of_the_wrong_size_is_refused(models_dir, tmp_path, tamper):
+    """A scope intercept that does not hold one number per scope is refused at load, not a 500 per request."""
+    folder = copy_model(models_dir, tmp_path)
+    np.save(folder / "scope.intercept.npy", np.zeros(2))
+    tamper.rehash(folder)
+    refused(folder, "does not describe a usable model", "make train")
+
+
 @pytest.mark.parametrize(
     "key, value",
     [
@@ -292,6 +300,12 @@ def test_arrays_that_do_not_fit_the_vocabulary_are_refused(models_dir, tmp_path,
         ("lexicon", [{"pattern": "", "label": "ml_engineer"}]),
         ("params.moderate_at", 3),
         ("scope", {"bogus": 1}),
+        # Scope parts that loaded, then failed every request (500) or answered wrongly.
+        ("scope.classes", ["x", "y", "z"]),
+        ("scope.feature_names", ["a"]),
+        ("scope.params.top_k", "x"),
+        ("scope.params.in_at", 5),
+        ("scope.params.ngram_range", [3, 1]),
         ("seeded", None),
     ],
 )
