@@ -24,9 +24,13 @@ from training.adapt import adapt
 from training.evaluate import evaluate, read_labelled
 from training.examples import class_prior, generate_examples
 from training.selftrain import self_train
-from training.train import load_inputs
+from training.train import _fit_scope, load_inputs
 
 FIGURES = (("raw", "macro_f1"), ("masked", "macro_f1"), ("raw", "ece"), ("masked", "ece"))
+
+
+def _quiet(_message: str) -> None:
+    pass
 
 
 def halves(
@@ -55,6 +59,9 @@ def halves(
     examples = generate_examples(roles, lexicon, templates, n_per_role=n_per_role, seed=seed)
     seeded = RoleClassifier(lexicon=lexicon, class_prior=class_prior(roles))
     seeded.fit([e.text for e in examples], [e.label for e in examples])
+    if adapting:
+        # label --adapt adapts the model make train saves, whose scope answer leaves texts of other work out.
+        _fit_scope(seeded, Path(data_dir), lexicon, roles, templates, [e.text for e in examples], None, seed, _quiet)
     order = list(range(len(texts)))
     random.Random(split_seed).shuffle(order)
     parts = [sorted(order[: len(order) // 2]), sorted(order[len(order) // 2 :])]
