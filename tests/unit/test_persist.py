@@ -366,3 +366,13 @@ def test_checking_a_model_imports_no_model_library(models_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_readme_names_every_file_of_a_model_folder(models_dir):
+    """The README's table of the model folder names each file training writes (a file it lacks looks foreign)."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("### The model folder") :].split("\n\n**")[0]
+    files = sorted(p.name for p in (models_dir / "current").resolve().iterdir())
+    assert [name for name in files if f"`{name}`" not in table] == []
