@@ -337,7 +337,8 @@ def model_and_columns(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", default="text", help="the column holding the texts (default: text)")
     parser.add_argument("--label-column", default="label", help="the column holding the true roles (default: label)")
     # Spellings of earlier releases, kept for one release and not listed.
-    for old, new in (("--model", "model_dir"), ("--text-col", "text_column"), ("--label-col", "label_column")):
+    old_names = (("--model", "model_dir"), ("--models", "model_dir"), ("--text-col", "text_column"))
+    for old, new in (*old_names, ("--label-col", "label_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 

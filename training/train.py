@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-column", default="text", help="text column of --unlabeled (default: text)")
     parser.add_argument("--encoding", default="utf-8", help="encoding of a CSV --unlabeled (default: utf-8)")
     # Spellings of earlier releases, kept for one release and not listed.
-    for old, new in (("--models", "model_dir"), ("--text-col", "text_column")):
+    for old, new in (("--model", "model_dir"), ("--models", "model_dir"), ("--text-col", "text_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument(
         "--accept",

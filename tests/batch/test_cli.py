@@ -362,3 +362,16 @@ def test_train_refuses_a_bad_set_option_before_training(monkeypatch, capsys, opt
     assert training.train.main(["--set", option]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --set") and said in err and "Traceback" not in err
+
+
+def test_every_older_model_spelling_works_wherever_a_model_is_named(monkeypatch):
+    """The README's promise: --model and --models (earlier spellings) both work for train and eval."""
+    import training.train
+    from training.evaluate import build_parser as eval_parser
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append(models))
+    assert training.train.main(["--model", "a"]) == 0
+    assert seen == ["a"]
+    for old in ("--model", "--models"):
+        assert eval_parser().parse_args(["dev.csv", old, "m"]).model_dir == "m"
