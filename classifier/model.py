@@ -279,7 +279,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                 vec.analyzer, vec.vocabulary_, vec.idf_, vec.dtype, scope.vocabulary_, scope.idf_, X, kinds
             )
             return features, scope.predict_proba_features(words)
-        return self.features(X, kinds), scope.predict_proba(X)
+        return self.features(X, kinds), scope.predict_proba(X, kinds)
 
     def features_and_scope(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
@@ -397,7 +397,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                     explained=reasons,
                     scope=scopes[i],
                     p_in_scope=None if p_in[i] is None else float(p_in[i]),
-                    scope_evidence=self.scope_.evidence(X[i]) if reasons and self.has_scope else [],
+                    scope_evidence=self.scope_.evidence(X[i], kind=kind) if reasons and self.has_scope else [],
                 )
             )
         return out

@@ -108,13 +108,17 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
 
     # --- features ---------------------------------------------------------------------------
 
-    def analyse(self, X: Sequence[str]) -> list[list[str]]:
-        """The lemma n-grams of each text, as the role model's analyzer makes them."""
+    def analyse(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> list[list[str]]:
+        """The lemma n-grams of each text, as the role model's analyzer makes them for its ``kinds``.
+
+        ``kinds`` gives "posting", "resume" or None ("auto") per text: it decides which role
+        names are the writer's own and which name colleagues, as in the role model.
+        """
         check_is_fitted(self)
         analyse = self.__dict__.get("_analyse")
         if analyse is None:
             analyse = self._analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_)
-        return [analyse(t) for t in X]
+        return [analyse(t, k) for t, k in zip(X, kinds if kinds is not None else [None] * len(X))]
 
     def _features_of(self, grams: Sequence[list[str]]) -> sp.csr_matrix:
         return tfidf_of_analysed(self.vocabulary_, self.idf_, grams)
@@ -133,9 +137,9 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
 
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        """Probability of each scope in ``classes_`` order, one row per text."""
-        return self.predict_proba_features(self._features_of(self.analyse(X)))
+    def predict_proba(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> np.ndarray:
+        """Probability of each scope in ``classes_`` order, one row per text (``kinds`` as in ``analyse``)."""
+        return self.predict_proba_features(self._features_of(self.analyse(X, kinds)))
 
     def p_in_scope(self, proba: np.ndarray) -> np.ndarray:
         """The ``in`` column of ``predict_proba`` rows: the scope score."""
@@ -153,13 +157,14 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         """The scope of each text."""
         return self.decide(self.predict_proba(X))
 
-    def evidence(self, text: str, k: int | None = None) -> list[tuple[str, float]]:
-        """The ``k`` features of ``text`` that moved it most towards or away from ``in``: (feature, signed share).
+    def evidence(self, text: str, k: int | None = None, kind: str | None = None) -> list[tuple[str, float]]:
+        """The ``k`` features of ``text`` (of ``kind``) that moved it most towards or away from ``in``.
 
-        A positive share pushes towards ``in`` (DS/ML work), a negative one away from it.
+        Each is (feature, signed share): a positive share pushes towards ``in`` (DS/ML work), a
+        negative one away from it.
         """
         check_is_fitted(self)
-        row = self._features_of(self.analyse([text]))
+        row = self._features_of(self.analyse([text], [kind]))
         col = list(self.classes_).index("in")
         # The log-odds of ``in`` against the other two, feature by feature.
         others = [j for j in range(len(self.classes_)) if j != col]
@@ -200,7 +205,19 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         model.coef_ = np.asarray(arrays["coef"], dtype=np.float64)
         model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
         n = len(model.vocabulary_)
-        if model.idf_.shape != (n,) or model.coef_.shape != (len(model.classes_), n):
+        if list(model.classes_) != list(SCOPES):
+            raise ValueError(f"the scope model's classes must be {list(SCOPES)}: retrain with `make train`")
+        low, high = model.ngram_range
+        if not 1 <= low <= high:
+            raise ValueError("the scope model's ngram_range must be (low, high) with 1 <= low <= high: retrain")
+        if not 0 < model.in_at < 1 or not 0 < model.out_below < 1:
+            raise ValueError("the scope model's in_at and out_below must be in (0, 1): retrain with `make train`")
+        if isinstance(model.top_k, bool) or not isinstance(model.top_k, int) or model.top_k < 0:
+            raise ValueError("the scope model's top_k must be a whole number >= 0: retrain with `make train`")
+        shapes = (model.idf_.shape, model.coef_.shape, model.intercept_.shape, model.feature_names_.shape)
+        if shapes != ((n,), (len(SCOPES), n), (len(SCOPES),), (n,)) or not all(
+            np.all(np.isfinite(a)) for a in (model.idf_, model.coef_, model.intercept_)
+        ):
             raise ValueError("scope state arrays do not match its vocabulary: retrain with `make train`")
         return model
 

@@ -156,6 +156,13 @@ def from_http(exc: StarletteHTTPException, content_type: str = "") -> ApiError:
     """Give Starlette's and FastAPI's own HTTP errors our shape and a useful message."""
     if exc.status_code == 400 and content_type.startswith("multipart/"):
         return ApiError(400, "malformed_multipart", f"the upload could not be parsed ({exc.detail}): {UPLOAD_HINT}")
+    if isinstance(exc.__cause__, RecursionError):  # FastAPI's parse of a JSON body nested too deep
+        return ApiError(
+            400,
+            "malformed_json",
+            f"the body is JSON nested too deeply to read: send a JSON object such as {EXAMPLE_BODY}, "
+            "with Content-Type: application/json",
+        )
     if isinstance(exc.__cause__, UnicodeDecodeError):
         at = exc.__cause__.start
         return ApiError(

@@ -26,9 +26,12 @@ from classifier.explain import EvidenceFinder
 from classifier.lexicon import Lexicon
 
 MASK = "[ROLE]"
-# Names of the two roles as the evaluation protocol defines them (shared/eval/README.md).
+# Names of the two roles as the evaluation protocol defines them (shared/eval/README.md), and the
+# LLM-era names of ML engineers that the lexicon reads as role names ("LLM engineer", "GenAI engineer",
+# "AI platform engineer"): left unmasked, the masked score would credit the model for spotting them.
 _ENGINEER = (
-    r"(?:machine[\s-]*learning|ml|mlops|ml\s*ops|ai|a\.i\.|nlp|computer\s+vision|deep[\s-]*learning)\s+engineers?"
+    r"(?:machine[\s-]*learning|ml|mlops|ml\s*ops|ai|a\.i\.|nlp|computer\s+vision|deep[\s-]*learning"
+    r"|llms?|gen[\s-]*ai|ai\s+platform)\s+engineers?"
 )
 _SCIENTIST = r"data\s+scien(?:tists?|ce)"
 ROLE_NAMES = re.compile(rf"\b(?:{_ENGINEER}|{_SCIENTIST})\b", re.IGNORECASE)
@@ -43,6 +46,8 @@ def mask_role_names(text: str) -> str:
 
     >>> mask_role_names("Our Data Scientists and ML engineers; data science team")
     'Our [ROLE] and [ROLE]; [ROLE] team'
+    >>> mask_role_names("LLM Engineer, GenAI engineers, an AI platform engineer, a generative AI engineer")
+    '[ROLE], [ROLE], an [ROLE], a generative [ROLE]'
     """
     return ROLE_NAMES.sub(MASK, text)
 
@@ -337,7 +342,8 @@ def model_and_columns(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", default="text", help="the column holding the texts (default: text)")
     parser.add_argument("--label-column", default="label", help="the column holding the true roles (default: label)")
     # Spellings of earlier releases, kept for one release and not listed.
-    for old, new in (("--model", "model_dir"), ("--text-col", "text_column"), ("--label-col", "label_column")):
+    old_names = (("--model", "model_dir"), ("--models", "model_dir"), ("--text-col", "text_column"))
+    for old, new in (*old_names, ("--label-col", "label_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 

@@ -48,8 +48,21 @@ def read_scoped(
 
 
 def _ids(path: str | Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        return [r.get("id") or str(i) for i, r in enumerate(csv.DictReader(f))]
+    """The ``id`` of each row of a labelled file, read as ``read_labelled`` reads its rows (CSV, CSV.gz or
+    Parquet), so that the two lists line up; a row without an id is named by its number."""
+    import pandas as pd
+
+    path = Path(path)
+    if path.name.lower().endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq
+
+        if "id" not in pq.read_schema(path).names:
+            return [str(i) for i in range(pq.read_metadata(path).num_rows)]
+        values = pd.read_parquet(path, columns=["id"])["id"].tolist()
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
+        values = frame["id"].tolist() if "id" in frame.columns else [None] * len(frame)
+    return [str(v) if v is not None and str(v) != "" else str(i) for i, v in enumerate(values)]
 
 
 def half_of(row_id: str) -> int:

@@ -24,9 +24,13 @@ from training.adapt import adapt
 from training.evaluate import evaluate, read_labelled
 from training.examples import class_prior, generate_examples
 from training.selftrain import self_train
-from training.train import load_inputs
+from training.train import fit_scope_answer, load_inputs
 
 FIGURES = (("raw", "macro_f1"), ("masked", "macro_f1"), ("raw", "ece"), ("masked", "ece"))
+
+
+def _quiet(_message: str) -> None:
+    pass
 
 
 def halves(
@@ -56,11 +60,9 @@ def halves(
     seeded = RoleClassifier(lexicon=lexicon, class_prior=class_prior(roles))
     seeded.fit([e.text for e in examples], [e.label for e in examples])
     if adapting:
-        # As make train builds it: --adapt leaves out the texts the scope answer calls out.
-        from training.train import fit_scope_answer
-
+        # label --adapt adapts the model make train saves, whose scope answer leaves texts of other work out.
         fit_scope_answer(
-            seeded, Path(data_dir), lexicon, roles, templates, [e.text for e in examples], None, seed, lambda _m: None
+            seeded, Path(data_dir), lexicon, roles, templates, [e.text for e in examples], None, seed, _quiet
         )
     order = list(range(len(texts)))
     random.Random(split_seed).shuffle(order)

@@ -303,6 +303,33 @@ def _score_eval_data(
     return out
 
 
+def parse_params(pairs: list[str]) -> dict:
+    """``--set PARAM=VALUE`` options as RoleClassifier parameters; ValueError saying what to fix.
+
+    >>> parse_params(["C=2.0", "ngram_range=(1, 2)"])
+    {'C': 2.0, 'ngram_range': (1, 2)}
+    """
+    import ast
+
+    known = sorted(set(RoleClassifier().get_params()) - {"lexicon"})
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"--set {pair!r}: write PARAM=VALUE, such as --set C=2.0")
+        if name not in known:
+            raise ValueError(f"--set {name}: not a parameter of RoleClassifier; the parameters are {', '.join(known)}")
+        try:
+            params[name] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            raise ValueError(
+                f"--set {name}={value}: the value is not a Python literal; write a number, a quoted string, "
+                "a tuple such as (1, 2) or a dict"
+            ) from None
+    return params
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rolelens train", description=__doc__)
     parser.add_argument(
@@ -318,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-column", default="text", help="text column of --unlabeled (default: text)")
     parser.add_argument("--encoding", default="utf-8", help="encoding of a CSV --unlabeled (default: utf-8)")
     # Spellings of earlier releases, kept for one release and not listed.
-    for old, new in (("--models", "model_dir"), ("--text-col", "text_column")):
+    for old, new in (("--model", "model_dir"), ("--models", "model_dir"), ("--text-col", "text_column")):
         parser.add_argument(old, dest=new, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     # The README writes "unlabelled"; that spelling of the option must not be an error.
     parser.add_argument("--unlabelled", dest="unlabeled", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -336,9 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        import ast
-
-        params = {k: ast.literal_eval(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+        params = parse_params(args.set)
         train(
             args.data,
             args.model_dir,

@@ -426,3 +426,30 @@ def test_the_dask_engine_without_dask_says_how_to_install_it(tmp_path, jobs_csv,
     err = capsys.readouterr().err
     assert err.startswith("error: the Dask engine needs dask") and "pip install -e '.[dask]'" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [("foo", "write PARAM=VALUE"), ("C=(", "not a Python literal"), ("Cee=2", "not a parameter of RoleClassifier")],
+)
+def test_train_refuses_a_bad_set_option_before_training(monkeypatch, capsys, option, said):
+    """`rolelens train --set` without =, with a value that is no literal, or an unknown name: error: and 2, no work."""
+    import training.train
+
+    monkeypatch.setattr(training.train, "train", lambda *a, **kw: pytest.fail("trained with a bad --set"))
+    assert training.train.main(["--set", option]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --set") and said in err and "Traceback" not in err
+
+
+def test_every_older_model_spelling_works_wherever_a_model_is_named(monkeypatch):
+    """The README's promise: --model and --models (earlier spellings) both work for train and eval."""
+    import training.train
+    from training.evaluate import build_parser as eval_parser
+
+    seen = []
+    monkeypatch.setattr(training.train, "train", lambda data, models, **kw: seen.append(models))
+    assert training.train.main(["--model", "a"]) == 0
+    assert seen == ["a"]
+    for old in ("--model", "--models"):
+        assert eval_parser().parse_args(["dev.csv", old, "m"]).model_dir == "m"

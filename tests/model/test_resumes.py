@@ -80,3 +80,13 @@ def test_a_posting_is_read_as_before(model):
     assert p_ml(model, POSTING, "posting") == pytest.approx(p_ml(model, POSTING, "auto"))
     evidence = model.explain([POSTING], kinds=["posting"])[0].evidence
     assert [e.kind for e in evidence if e.role == "data_scientist" and e.weight == 0] == ["colleague"]
+
+
+@pytest.mark.parametrize("kind", ["posting", "resume"])
+def test_the_scope_answer_reads_role_names_as_kind_says(model, kind):
+    """Scope score, its evidence and the scope model alone read a later title as kind says (colleague in a posting)."""
+    pred = model.explain([CAREER], kinds=[kind])[0]
+    titles = {f for f, _ in pred.scope_evidence if f.startswith("role_")}
+    assert titles == ({"role_data_scientist"} if kind == "posting" else {"role_data_scientist", "role_ml_engineer"})
+    alone = model.scope_.p_in_scope(model.scope_.predict_proba([CAREER], [kind]))[0]
+    assert pred.p_in_scope == pytest.approx(alone)

@@ -31,6 +31,16 @@ def write_corpus(path, texts, column="body"):
         writer.writerows({"id": i, column: t} for i, t in enumerate(texts))
 
 
+def write_labelled(path, samples, n_per_role=150):
+    """A labelled CSV of made-up postings, the first ``n_per_role`` ML engineer, the rest data scientist."""
+    texts = made_up_corpus(samples, n_per_role=n_per_role)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows((t, "ml_engineer" if k < n_per_role else "data_scientist") for k, t in enumerate(texts))
+    return path
+
+
 def made_up_corpus(samples, n_per_role=60, seed=0):
     """Real-looking texts of each role: sentences of our samples, shuffled, each role with a word no lexicon has."""
     rng = random.Random(seed)
@@ -304,12 +314,7 @@ def test_halves_scores_seeded_and_self_trained_models_on_the_other_half(tmp_path
     """make eval-selftrain learns from each half's text and scores both models on the other half."""
     from training.halves import halves, main
 
-    labelled = tmp_path / "labelled.csv"
-    texts = made_up_corpus(samples, n_per_role=150)
-    with open(labelled, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        writer.writerows((t, "ml_engineer" if k < 150 else "data_scientist") for k, t in enumerate(texts))
+    labelled = write_labelled(tmp_path / "labelled.csv", samples)
     lines = []
     means = halves(labelled, DATA, n_per_role=200, log=lines.append)
     assert [line.split(":")[0] for line in lines] == ["half 1"] * 2 + ["half 2"] * 2
@@ -339,12 +344,7 @@ def test_eval_adapt_scores_halves_and_the_whole_set(tmp_path, samples):
     """make eval-adapt adapts to each half and to the whole set, and scores the seeded and adapted models."""
     from training.halves import halves
 
-    labelled = tmp_path / "labelled.csv"
-    texts = made_up_corpus(samples, n_per_role=150)
-    with open(labelled, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        writer.writerows((t, "ml_engineer" if k < 150 else "data_scientist") for k, t in enumerate(texts))
+    labelled = write_labelled(tmp_path / "labelled.csv", samples)
     lines = []
     means = halves(labelled, DATA, n_per_role=200, adapting=True, log=lines.append)
     assert set(means) == {"seeded", "adapted", "seeded, whole set", "adapted to the whole set"}
@@ -408,3 +408,15 @@ def test_training_scores_evaluation_data_by_the_columns_it_is_given(tmp_path, sa
     )
     scores = json.loads((folder / "metadata.json").read_text())["metrics"]["training"]["eval:mine.csv"]
     assert scores["raw"]["n"] == len(samples)
+
+
+def test_eval_adapt_adapts_the_model_make_train_builds_scope_included(tmp_path, samples, monkeypatch):
+    """make eval-adapt adapts a model with the scope answer, as label --adapt does: texts of other work left out."""
+    import training.halves
+    from training.adapt import adapt
+
+    labelled = write_labelled(tmp_path / "labelled.csv", samples)
+    bases = []
+    monkeypatch.setattr(training.halves, "adapt", lambda base, *a, **kw: bases.append(base) or adapt(base, *a, **kw))
+    training.halves.halves(labelled, DATA, n_per_role=200, adapting=True, log=lambda _m: None)
+    assert bases and all(base.has_scope for base in bases)

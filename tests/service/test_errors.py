@@ -360,3 +360,9 @@ def test_a_second_file_in_one_upload_is_refused(api, assert_error):
     """Two files in one /classify/file request are refused rather than one being dropped."""
     part = ("file", ("p.txt", POSTING.encode(), "text/plain"))
     assert_error(api.post("/classify/file", files=[part, part]), 422, "invalid_request", "file: sent 2 times")
+
+
+def test_json_nested_too_deep_is_malformed_json(api, assert_error):
+    """A body of twenty thousand nested lists is a 400 malformed_json that says what to send, not a bare 400."""
+    r = api.post("/classify", content=b"[" * 20_000 + b"]" * 20_000, headers=JSON)
+    assert_error(r, 400, "malformed_json", "nested too deeply", EXAMPLE_BODY)

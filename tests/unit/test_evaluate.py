@@ -119,3 +119,14 @@ def test_reliability_plot_shows_how_many_texts_fall_in_each_bin():
     fig = reliability_figure(report, "test")
     heights = [p.get_height() for p in fig.axes[1].patches]
     assert heights == [3, 40, 3, 40] and fig.axes[1].get_ylabel() == "texts"
+
+
+@pytest.mark.parametrize(
+    "name", ["LLM Engineer", "LLM engineers", "GenAI Engineer", "Gen AI engineer", "AI Platform Engineer"]
+)
+def test_masking_hides_the_llm_era_role_names_the_lexicon_reads(name):
+    """The masked score hides every ML-engineer name the lexicon reads as a role name, LLM-era ones included."""
+    from training.evaluate import MASK, mask_role_names, role_name_rule
+
+    assert mask_role_names(f"We are hiring an {name} to ship agents.") == f"We are hiring an {MASK} to ship agents."
+    assert role_name_rule([f"We are hiring an {name}."], "data_scientist")[0] == ["ml_engineer"]

@@ -284,6 +284,14 @@ def test_arrays_that_do_not_fit_the_vocabulary_are_refused(models_dir, tmp_path,
     refused(folder, "does not describe a usable model", "expected", "make train")
 
 
+def test_a_scope_intercept_of_the_wrong_size_is_refused(models_dir, tmp_path, tamper):
+    """A scope intercept that does not hold one number per scope is refused at load, not a 500 per request."""
+    folder = copy_model(models_dir, tmp_path)
+    np.save(folder / "scope.intercept.npy", np.zeros(2))
+    tamper.rehash(folder)
+    refused(folder, "does not describe a usable model", "make train")
+
+
 @pytest.mark.parametrize(
     "key, value",
     [
@@ -292,6 +300,12 @@ def test_arrays_that_do_not_fit_the_vocabulary_are_refused(models_dir, tmp_path,
         ("lexicon", [{"pattern": "", "label": "ml_engineer"}]),
         ("params.moderate_at", 3),
         ("scope", {"bogus": 1}),
+        # Scope parts that loaded, then failed every request (500) or answered wrongly.
+        ("scope.classes", ["x", "y", "z"]),
+        ("scope.feature_names", ["a"]),
+        ("scope.params.top_k", "x"),
+        ("scope.params.in_at", 5),
+        ("scope.params.ngram_range", [3, 1]),
         ("seeded", None),
     ],
 )
@@ -352,3 +366,14 @@ def test_checking_a_model_imports_no_model_library(models_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_readme_names_every_file_of_a_model_folder(models_dir):
+    """The README's table of the model folder names each file training writes (a file it lacks looks foreign)."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("### The model folder") :].split("\n\n**")[0]
+    # Folders (eval/, which other tests' evaluations write) are named with a slash.
+    files = sorted(p.name + "/" * p.is_dir() for p in (models_dir / "current").resolve().iterdir())
+    assert [name for name in files if f"`{name}`" not in table] == []
