@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from labelling.readers import CsvBlock, open_reader
+import pyarrow as pa
+
+from labelling.readers import CsvBlock, file_format, open_reader
 
 ADAPTED_FILE = "adapted.json"
 # Whoever labels this many rows without --adapt is told once what it would bring.
@@ -25,8 +27,26 @@ SUGGESTION = (
 )
 
 
-def input_texts(path: Path, text_column: str, encoding: str) -> Iterator[str]:
-    """The non-empty texts of one column of a CSV or Parquet file, in file order."""
+def input_texts(path: Path, text_column: str, encoding: str, fast: bool = True) -> Iterator[str]:
+    """The non-empty texts of one column of a CSV or Parquet file, in file order.
+
+    ``fast`` reads a CSV with pyarrow's reader, the text column only: the sample is drawn from
+    every row before any is labelled, and reading the whole file in Python cost as much as
+    labelling a third of it. pyarrow raises where it cannot read a file as labelling reads it
+    (an encoding it lacks, a ragged line); :func:`sample` then reads it again, slowly.
+    """
+    if fast and file_format(path) == "csv":
+        import pyarrow.csv as pcsv
+
+        stream = pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding=encoding, block_size=16 << 20),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(include_columns=[text_column], column_types={text_column: pa.string()}),
+        )
+        for batch in stream:
+            yield from (t for t in batch.column(0).to_pylist() if isinstance(t, str) and t.strip())
+        return
     reader = open_reader(path, 2000, encoding)
     try:
         for chunk in reader:
@@ -37,6 +57,17 @@ def input_texts(path: Path, text_column: str, encoding: str) -> Iterator[str]:
                     yield value
     finally:
         reader.close()
+
+
+def sample(path: Path, text_column: str, encoding: str) -> tuple[list[str], int]:
+    """A fixed sample of the input's texts (see ``training.adapt.reservoir``) and how many texts it has."""
+    from training.adapt import SAMPLE, reservoir
+
+    try:
+        return reservoir(input_texts(path, text_column, encoding), SAMPLE)
+    except (pa.ArrowException, LookupError, ValueError):
+        # Drawn again, from the texts as labelling reads them: the same texts give the same sample.
+        return reservoir(input_texts(path, text_column, encoding, fast=False), SAMPLE)
 
 
 def adapted_model(
@@ -54,7 +85,7 @@ def adapted_model(
     labels on with it; the same input adapts to the same model, saved once.
     """
     from classifier.persist import check_model, load_model, save_model
-    from training.adapt import SAMPLE, adapt, reservoir
+    from training.adapt import SAMPLE, adapt
 
     saved = workdir / ADAPTED_FILE if workdir is not None else None
     if resumed and saved is not None and saved.is_file():
@@ -63,7 +94,7 @@ def adapted_model(
         log(f"resuming with the model adapted to this input: {folder.name}")
         return folder, record["summary"]
     log(f"adapting: reading a sample of up to {SAMPLE:,} texts of {input}")
-    texts, rows = reservoir(input_texts(input, text_column, encoding), SAMPLE)
+    texts, rows = sample(input, text_column, encoding)
     base, meta = load_model(base_folder)
     result = adapt(base, texts, log=lambda line: log(f"adapting: {line}"))
     folder = base_folder

@@ -86,3 +86,28 @@ def test_a_big_run_without_adapt_mentions_it_once(tmp_path, models_dir, make_bat
     small = write_batch(tmp_path / "small.csv", make_batch(5, 5))
     assert run(big, tmp_path / "big_out.csv", models_dir).notes == [SUGGESTION]
     assert run(small, tmp_path / "small_out.csv", models_dir).notes == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'id,text\n1,"one\nposting, quoted"\n2,two\n3,\n4,"say ""hi"""\n',
+        "id,text\n1,one\n2,two,extra\n3,three\n",  # a ragged line: read as labelling reads it
+        "id,text\n1,caf\xe9\n2,two\n",  # not UTF-8: read as labelling reads it
+    ],
+    ids=["quoted", "ragged", "latin-1"],
+)
+def test_the_sample_is_drawn_from_the_texts_labelling_reads(tmp_path, content):
+    """The texts --adapt samples from are the non-empty texts the labelling reader reads, whatever the reader used."""
+    from labelling.adapting import sample
+    from labelling.readers import open_reader
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(content.encode("latin-1"))
+    reader = open_reader(src, 2, "utf-8")
+    expected = []
+    for chunk in reader:
+        table = chunk.parse().table
+        expected += [t for t in table.column("text").to_pylist() if isinstance(t, str) and t.strip()]
+    reader.close()
+    assert sample(src, "text", "utf-8") == (expected, len(expected))
