@@ -7,6 +7,7 @@ blended with the seeded ones; both stay one linear model over one analysis of th
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -294,14 +295,6 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             return features, None, None
         return features, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
 
-    def scope_of(self, X: Sequence[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Scope and ``p_in_scope`` of texts ``X`` (None, None for a model without a scope answer)."""
-        check_is_fitted(self)
-        if not self.has_scope:
-            return None, None
-        proba = self.scope_.predict_proba(X)
-        return self.scope_.decide(proba), self.scope_.p_in_scope(proba)
-
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -309,12 +302,20 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
 
         Scope and ``p_in_scope`` are None for a model without a scope answer.
         """
+        features, scopes, p_in = self.features_and_scope(X, kinds)
+        return self._proba(features), scopes, p_in
+
+    def with_prior(self, class_prior: dict[str, float]) -> RoleClassifier:
+        """A copy of this fitted model whose probabilities assume the roles' shares ``class_prior``.
+
+        Only the prior moves: the learned weights, and so each text's likelihood ratio, stay.
+        """
         check_is_fitted(self)
-        features, scope_proba = self._features_and_scope(list(X), kinds)
-        proba = self._proba(features)
-        if scope_proba is None:
-            return proba, None, None
-        return proba, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
+        out = copy.deepcopy(self)
+        out.class_prior = {str(label): float(share) for label, share in class_prior.items()}
+        out.prior_shift_ = out._prior_shift()
+        out._blend()
+        return out
 
     def _prior_shift(self) -> float:
         # Fitting weighs both roles equally, so the fitted log-odds are a likelihood
@@ -378,10 +379,10 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         X = list(X)
         given = list(kinds) if kinds is not None else [None] * len(X)
         kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
-        features, scope_proba = self._features_and_scope(X, kinds)
+        features, scopes, p_in = self.features_and_scope(X, kinds)
         proba = self._proba(features)
-        scopes = self.scope_.decide(scope_proba) if scope_proba is not None else [None] * len(X)
-        p_in = self.scope_.p_in_scope(scope_proba) if scope_proba is not None else [None] * len(X)
+        if scopes is None:
+            scopes = p_in = [None] * len(X)
         evidence = self._finder().find(X, kinds) if reasons else None
         out = []
         for i, kind in enumerate(kinds):

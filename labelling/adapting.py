@@ -8,7 +8,6 @@ as they would any model. A resumed job labels on with the model it started with.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,6 +85,7 @@ def adapted_model(
     """
     from classifier.persist import check_model, load_model, save_model
     from training.adapt import SAMPLE, adapt
+    from training.selftrain import file_sha256
 
     saved = workdir / ADAPTED_FILE if workdir is not None else None
     if resumed and saved is not None and saved.is_file():
@@ -102,7 +102,7 @@ def adapted_model(
         metadata: dict[str, Any] = {
             "adapted_to": {
                 "input": str(input.resolve()),
-                "input_sha256": _sha256(input),
+                "input_sha256": file_sha256(input),
                 "text_column": text_column,
                 "texts_read": rows,
                 "base_model": meta.get("model_version"),
@@ -117,11 +117,3 @@ def adapted_model(
         saved.write_text(json.dumps({"folder": str(folder), "summary": summary}))
     log(summary)
     return folder, summary
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,7 +9,6 @@ the record says why.
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -100,11 +99,7 @@ def estimate_mix(
 
 def with_mix(model: RoleClassifier, mix: dict[str, float]) -> RoleClassifier:
     """A copy of ``model`` whose probabilities assume the roles' shares ``mix``."""
-    out = copy.deepcopy(model)
-    out.class_prior = {label: float(share) for label, share in mix.items()}
-    out.prior_shift_ = out._prior_shift()
-    out._blend()
-    return out
+    return model.with_prior(mix)
 
 
 def adapt(

@@ -55,13 +55,22 @@ def read_unlabeled(
     texts = [t for t in rows if t.strip()]
     info = {
         "path": str(path),
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": file_sha256(path),
         "rows": len(rows),
         "empty_skipped": len(rows) - len(texts),
         "undecodable_rows": undecodable,
         "encoding": encoding,
     }
     return texts, info
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in blocks: a corpus or a batch may be larger than memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _csv_column(path: Path, text_col: str, encoding: str) -> tuple[list[str] | None, list[str], int]:

@@ -21,6 +21,15 @@ pytestmark = pytest.mark.e2e
 dd = pytest.importorskip("dask.dataframe")  # the dev extra installs it; a plain install may not
 
 
+def run_dask(src, out, models_dir, scheduler, **options):
+    """label_with_dask on the test scheduler, texts in the "text" column, quietly."""
+    from labelling.dask_engine import label_with_dask
+
+    return label_with_dask(
+        src, out, text_column="text", model_dir=models_dir, scheduler=scheduler, log=lambda _m: None, **options
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -109,7 +118,7 @@ def local_output(src, dst, models_dir):
 def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, models_dir, monkeypatch):
     """Through a real cluster, in several partitions, with a ragged line: the same rows as the local engine."""
     import classifier.persist
-    from labelling.dask_engine import _scorer, label_with_dask
+    from labelling.dask_engine import _scorer
 
     src = write_csv(tmp_path / "jobs.csv", flat_rows)
     with open(src, "a") as f:
@@ -120,16 +129,7 @@ def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, model
 
     _scorer.cache_clear()
     monkeypatch.setattr(classifier.persist, "load_model", no_load)
-    summary = label_with_dask(
-        src,
-        tmp_path / "dask.csv",
-        text_column="text",
-        model_dir=models_dir,
-        scheduler=scheduler,
-        single_file=True,
-        blocksize=2000,
-        log=lambda _m: None,
-    )
+    summary = run_dask(src, tmp_path / "dask.csv", models_dir, scheduler, blocksize=2000, single_file=True)
     monkeypatch.undo()
     assert _scorer.cache_info().currsize == 0
     expected = local_output(src, tmp_path / "local.csv", models_dir)
@@ -141,18 +141,9 @@ def test_dask_csv_equals_local_row_for_row(scheduler, tmp_path, flat_rows, model
 
 def test_dask_writes_a_folder_of_parquet_parts(scheduler, tmp_path, flat_rows, models_dir):
     """Without --single-file the workers write part files that read back as the local engine's rows."""
-    from labelling.dask_engine import label_with_dask
 
     src = write_csv(tmp_path / "jobs.csv", flat_rows)
-    label_with_dask(
-        src,
-        tmp_path / "out.parquet",
-        text_column="text",
-        model_dir=models_dir,
-        scheduler=scheduler,
-        blocksize=3000,
-        log=lambda _m: None,
-    )
+    run_dask(src, tmp_path / "out.parquet", models_dir, scheduler, blocksize=3000)
     parts = sorted((tmp_path / "out.parquet").glob("*.parquet"))
     assert len(parts) > 1
     got = dd.read_parquet(tmp_path / "out.parquet").compute().reset_index(drop=True)
@@ -162,20 +153,10 @@ def test_dask_writes_a_folder_of_parquet_parts(scheduler, tmp_path, flat_rows, m
 
 def test_quoted_line_breaks_keep_rows_in_equal_to_rows_out(scheduler, tmp_path, rows, models_dir):
     """1,200 rows whose texts hold line breaks, read in many blocks: the local engine's rows, none ragged."""
-    from labelling.dask_engine import label_with_dask
 
     many = [{**r, "id": f"{n}-{r['id']}"} for n in range(40) for r in rows]
     src = write_csv(tmp_path / "jobs.csv", many)
-    summary = label_with_dask(
-        src,
-        tmp_path / "dask.csv",
-        text_column="text",
-        model_dir=models_dir,
-        scheduler=scheduler,
-        single_file=True,
-        blocksize=20_000,
-        log=lambda _m: None,
-    )
+    summary = run_dask(src, tmp_path / "dask.csv", models_dir, scheduler, blocksize=20_000, single_file=True)
     got = pd.read_csv(tmp_path / "dask.csv", keep_default_na=False)
     expected = local_output(src, tmp_path / "local.csv", models_dir)
     assert src.stat().st_size > 10 * 20_000  # so that it was read in many blocks
