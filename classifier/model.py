@@ -270,17 +270,18 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return getattr(self, "scope_", None) is not None
 
     def _features_and_scope(self, X: list[str], kinds: Sequence[str | None] | None = None):
-        """Role feature rows and scope probabilities of ``X``, each text analysed once for both."""
+        """Role feature rows, scope feature rows and scope probabilities of ``X``, each text analysed once for both."""
         if not self.has_scope:
-            return self.features(X, kinds), None
+            return self.features(X, kinds), None, None
         scope = self.scope_
         if self.corpus_ is None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) == (1, 1):
             vec = self.vectorizer_
             features, words = tfidf_and_words(
                 vec.analyzer, vec.vocabulary_, vec.idf_, vec.dtype, scope.vocabulary_, scope.idf_, X, kinds
             )
-            return features, scope.predict_proba_features(words)
-        return self.features(X, kinds), scope.predict_proba(X, kinds)
+        else:
+            features, words = self.features(X, kinds), scope.features_of(X, kinds)
+        return features, words, scope.predict_proba_features(words)
 
     def features_and_scope(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
@@ -290,10 +291,15 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         Scope and ``p_in_scope`` are None for a model without a scope answer.
         """
         check_is_fitted(self)
-        features, scope_proba = self._features_and_scope(list(X), kinds)
+        features, _, scopes, p_in = self._scored(list(X), kinds)
+        return features, scopes, p_in
+
+    def _scored(self, X: list[str], kinds: Sequence[str | None] | None = None):
+        """Role feature rows, scope feature rows, scope and ``p_in_scope``; the last three None without scope."""
+        features, words, scope_proba = self._features_and_scope(X, kinds)
         if scope_proba is None:
-            return features, None, None
-        return features, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
+            return features, None, None, None
+        return features, words, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
 
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
@@ -379,7 +385,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         X = list(X)
         given = list(kinds) if kinds is not None else [None] * len(X)
         kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
-        features, scopes, p_in = self.features_and_scope(X, kinds)
+        features, words, scopes, p_in = self._scored(X, kinds)
         proba = self._proba(features)
         if scopes is None:
             scopes = p_in = [None] * len(X)
@@ -398,7 +404,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                     explained=reasons,
                     scope=scopes[i],
                     p_in_scope=None if p_in[i] is None else float(p_in[i]),
-                    scope_evidence=self.scope_.evidence(X[i], kind=kind) if reasons and self.has_scope else [],
+                    scope_evidence=self.scope_.evidence_of(words, i) if reasons and words is not None else [],
                 )
             )
         return out

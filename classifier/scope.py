@@ -139,7 +139,7 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> np.ndarray:
         """Probability of each scope in ``classes_`` order, one row per text (``kinds`` as in ``analyse``)."""
-        return self.predict_proba_features(self._features_of(self.analyse(X, kinds)))
+        return self.predict_proba_features(self.features_of(X, kinds))
 
     def p_in_scope(self, proba: np.ndarray) -> np.ndarray:
         """The ``in`` column of ``predict_proba`` rows: the scope score."""
@@ -163,15 +163,24 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         Each is (feature, signed share): a positive share pushes towards ``in`` (DS/ML work), a
         negative one away from it.
         """
+        return self.evidence_of(self._features_of(self.analyse([text], [kind])), 0, k)
+
+    def evidence_of(self, features, i: int, k: int | None = None) -> list[tuple[str, float]]:
+        """As :meth:`evidence`, from row ``i`` of feature rows already made (as ``predict_proba_features`` takes)."""
         check_is_fitted(self)
-        row = self._features_of(self.analyse([text], [kind]))
+        lo, hi = features.indptr[i], features.indptr[i + 1]
+        indices, data = features.indices[lo:hi], features.data[lo:hi]
         col = list(self.classes_).index("in")
         # The log-odds of ``in`` against the other two, feature by feature.
         others = [j for j in range(len(self.classes_)) if j != col]
         weight = self.coef_[col] - self.coef_[others].mean(axis=0)
-        contrib = row.data * weight[row.indices]
+        contrib = data * weight[indices]
         order = np.argsort(-np.abs(contrib))[: self.top_k if k is None else k]
-        return [(str(self.feature_names_[row.indices[j]]), float(contrib[j])) for j in order if contrib[j]]
+        return [(str(self.feature_names_[indices[j]]), float(contrib[j])) for j in order if contrib[j]]
+
+    def features_of(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> sp.csr_matrix:
+        """The feature rows of texts ``X`` (``kinds`` as in ``analyse``)."""
+        return self._features_of(self.analyse(X, kinds))
 
     # --- state ----------------------------------------------------------------------------------
 

@@ -67,3 +67,12 @@ def test_assess_matches_explain(model):
     assert list(p_in) == pytest.approx([p.p_in_scope for p in preds])
     assert proba == pytest.approx(model.predict_proba(texts))
     assert list(p_in) == pytest.approx(list(model.scope_.p_in_scope(model.scope_.predict_proba(texts))))
+
+
+def test_scope_evidence_from_the_shared_analysis_matches_the_scope_model_alone(model):
+    """Scope evidence read off explain's one analysis is what the scope model finds analysing each text itself."""
+    texts = [s["text"] for s in SCOPED]
+    for text, pred in zip(texts, model.explain(texts)):
+        alone = model.scope_.evidence(text, kind=pred.kind)
+        assert [f for f, _ in pred.scope_evidence] == [f for f, _ in alone]
+        assert [c for _, c in pred.scope_evidence] == pytest.approx([c for _, c in alone], rel=1e-5)
