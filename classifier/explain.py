@@ -12,10 +12,13 @@ import re
 from collections.abc import Iterable
 from itertools import accumulate, compress, count, repeat
 from operator import itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
 from classifier.text import kind_of_tokens
+
+if TYPE_CHECKING:
+    from classifier.features import RoleIndex
 
 # Words as the features see them; every other mark is a token of its own, so that no
 # phrase matches across a comma. The group makes ``split`` keep the words.
@@ -65,7 +68,7 @@ class EvidenceFinder:
         self.lexicon = lexicon
         self._trie: Trie | None = None
         self._starts: frozenset[str] = frozenset()
-        self._roles: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._roles: RoleIndex | None = None
         self._role_entries: dict[str, LexiconEntry] = {}
 
     def _build(self) -> None:

@@ -51,13 +51,20 @@ def _hyphen_variants(words: tuple[str, ...]):
         yield (f"{words[0]}-{rest[0]}", *rest[1:])
 
 
-def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+class RoleIndex(dict[str, list[tuple[tuple[str, ...], str]]]):
+    """First token of each role name -> (its tokens, label), longest first; ``starts`` holds
+    the names' first two tokens (one for a one-word name), which settle most places."""
+
+    starts: frozenset[tuple[str, ...]] = frozenset()
+
+
+def role_index(phrases: dict[str, list[str]]) -> RoleIndex:
     """First token of each role name -> (its tokens, label), longest first.
 
     Names are matched on tokens rather than by a regex over the text, which cost more
     than all the other feature work together. Hyphenated and plural forms are included.
     """
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    index = RoleIndex()
     for label, patterns in phrases.items():
         for pattern in patterns:
             for seq in _hyphen_variants(tuple(TOKEN.findall(pattern.lower()))):
@@ -65,6 +72,7 @@ def role_index(phrases: dict[str, list[str]]) -> dict[str, list[tuple[tuple[str,
                     index.setdefault(form[0], []).append((form, label))
     for candidates in index.values():
         candidates.sort(key=lambda c: -len(c[0]))
+    index.starts = frozenset(seq[:2] for candidates in index.values() for seq, _ in candidates)
     return index
 
 
@@ -114,9 +122,7 @@ def word_before(words: Sequence[str], i: int) -> str | None:
     return words[j] if j >= 0 else None
 
 
-def mark_roles(
-    tokens: list[str], index: dict[str, list[tuple[tuple[str, ...], str]]], kind: str | None = None
-) -> list[str]:
+def mark_roles(tokens: list[str], index: RoleIndex, kind: str | None = None) -> list[str]:
     """Replace each role name in ``tokens`` by its single token: ``role_`` for the role on
     offer (in a resume, the writer's own titles), ``peer_`` for a colleague (see
     :func:`colleagues`). ``kind`` None or "auto" reads the kind off the tokens."""
@@ -145,7 +151,7 @@ def mark_roles(
 
 def find_roles(
     tokens: Sequence[str],
-    index: dict[str, list[tuple[tuple[str, ...], str]]],
+    index: RoleIndex,
     is_word: Callable[[str], bool] | None = None,
 ) -> list[tuple[int, int, str]]:
     """(start, end, label) of each role name in ``tokens``, left to right, the longest at each place.
@@ -154,23 +160,26 @@ def find_roles(
     name, as the features never see them.
     """
     found: list[tuple[int, int, str]] = []
-    done = 0
-    # Positions of tokens that may start a name, found in C: most texts have few.
+    done, n, starts = 0, len(tokens), index.starts
+    # Positions of tokens that may start a name, found in C: most texts have few. Most of
+    # them start none ("data" before "analysis"): the next word settles it.
     for i in compress(count(), map(index.__contains__, tokens)):
         if i < done:
             continue
-        candidates = index[tokens[i]]  # longest first
+        first = tokens[i]
+        if is_word is None:
+            following = tokens[i + 1] if i + 1 < n else None
+        else:
+            j = i + 1
+            while j < n and not is_word(tokens[j]):
+                j += 1
+            following = tokens[j] if j < n else None
+        if (first,) not in starts and (first, following) not in starts:
+            continue
+        candidates = index[first]  # longest first
         if is_word is None:
             words, ahead = tuple(tokens[i : i + len(candidates[0][0])]), None
         else:
-            # Most places where a name may start hold none ("data" before "analysis"): the next
-            # word settles it before the words ahead are gathered.
-            j = i + 1
-            while j < len(tokens) and not is_word(tokens[j]):
-                j += 1
-            following = tokens[j] if j < len(tokens) else None
-            if not any(len(seq) == 1 or seq[1] == following for seq, _ in candidates):
-                continue
             ahead = _words_ahead(tokens, i, len(candidates[0][0]), is_word)
             words = tuple(tokens[j] for j in ahead)
         for seq, label in candidates:
