@@ -442,30 +442,52 @@ def _count(get, grams: list[str], indices: list[int], counts: list[int]) -> None
     counts.extend(row.values())
 
 
+def joint_index(vocabulary: dict[str, int], other: dict[str, int]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """One look-up table for two vocabularies: each n-gram of either to an id, and per id its column
+    in ``vocabulary`` and in ``other`` (-1 where it is not in that one).
+
+    >>> ids, first, second = joint_index({"model": 0, "deploy model": 1}, {"model": 0, "java": 1})
+    >>> [(g, int(first[i]), int(second[i])) for g, i in ids.items()]
+    [('model', 0, 0), ('deploy model', 1, -1), ('java', -1, 1)]
+    """
+    ids = {gram: i for i, gram in enumerate({**vocabulary, **other})}
+    first, second = np.full(len(ids), -1, np.int64), np.full(len(ids), -1, np.int64)
+    for columns, vocab in ((first, vocabulary), (second, other)):
+        columns[[ids[g] for g in vocab]] = list(vocab.values())
+    return ids, first, second
+
+
 def tfidf_and_words(
     analyse,
-    vocabulary: dict[str, int],
+    joint: tuple[dict[str, int], np.ndarray, np.ndarray],
     idf: np.ndarray,
     dtype,
-    words_vocabulary: dict[str, int],
     words_idf,
     texts,
     kinds: Iterable[str | None] | None = None,
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """The TF-IDF rows of ``texts`` (of ``kinds``) over ``vocabulary`` (n-grams of ``analyse``, which
-    must give single words and pairs) and over ``words_vocabulary`` (single words only), from one
-    analysis of each text. Both are looked up while the text's n-grams are fresh in memory: analysing
-    every text first and looking up afterwards cost twice as much as the second look-up.
+    """The TF-IDF rows of ``texts`` (of ``kinds``) over two vocabularies of the n-grams of ``analyse``
+    (``joint``, from ``joint_index``), from one analysis of each text and one look-up of each n-gram:
+    the role model's and the scope model's, whose n-grams (words, or words and pairs) ``analyse``
+    gives too. Looking each n-gram up in each vocabulary cost a scope answer with word pairs twice
+    the look-ups of one with single words.
     """
-    ptr, idx, cnt, wptr, widx, wcnt = [0], [], [], [0], [], []
-    get, wget = vocabulary.get, words_vocabulary.get
+    ids, first, second = joint
+    ptr, idx, cnt = [0], [], []
+    get = ids.get
     for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
-        grams = analyse(text, kind)
-        _count(get, grams, idx, cnt)
-        _count(wget, grams[: (len(grams) + 1) // 2], widx, wcnt)  # n words give n words and n - 1 pairs
+        _count(get, analyse(text, kind), idx, cnt)
         ptr.append(len(idx))
-        wptr.append(len(widx))
-    return _rows(ptr, idx, cnt, idf, dtype), _rows(wptr, widx, wcnt, words_idf, dtype)
+    idx, cnt = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64)
+    rows = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+
+    def part(columns: np.ndarray, weights) -> sp.csr_matrix:
+        col = columns[idx]
+        keep = col >= 0
+        indptr = np.r_[0, np.cumsum(np.bincount(rows[keep], minlength=len(ptr) - 1))]
+        return _rows(indptr, col[keep], cnt[keep], weights, dtype)
+
+    return part(first, idf), part(second, words_idf)
 
 
 def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr_matrix:

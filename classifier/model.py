@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from classifier.explain import Evidence, EvidenceFinder
 from classifier.features import (
     FeatureBlocks,
+    joint_index,
     make_vectorizer,
     phrase_token,
     tfidf_and_words,
@@ -274,11 +275,14 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         if not self.has_scope:
             return self.features(X, kinds), None, None
         scope = self.scope_
-        if self.corpus_ is None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) == (1, 1):
+        # The role analysis gives words and pairs: a scope model that reads words, or words and
+        # pairs, takes its n-grams from the same analysis and the same look-up.
+        if self.corpus_ is None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
             vec = self.vectorizer_
-            features, words = tfidf_and_words(
-                vec.analyzer, vec.vocabulary_, vec.idf_, vec.dtype, scope.vocabulary_, scope.idf_, X, kinds
-            )
+            joint = self.__dict__.get("_joint")
+            if joint is None or joint[0] is not vec or joint[1] is not scope:
+                joint = self._joint = (vec, scope, joint_index(vec.vocabulary_, scope.vocabulary_))
+            features, words = tfidf_and_words(vec.analyzer, joint[2], vec.idf_, vec.dtype, scope.idf_, X, kinds)
         else:
             features, words = self.features(X, kinds), scope.features_of(X, kinds)
         return features, words, scope.predict_proba_features(words)
@@ -536,6 +540,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
         state.pop("_blocks", None)
+        state.pop("_joint", None)
         return state
 
 

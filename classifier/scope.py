@@ -35,8 +35,9 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
     lexicon : Lexicon or None
         The role lexicon: its role names become one token each, as in the role model.
     ngram_range : tuple of int
-        Lemma n-gram sizes. Single words (the default) cost least and read as well as pairs
-        here; the role model then passes on the words of its own analysis of the text.
+        Lemma n-gram sizes, (1, 1) or (1, 2): the role model passes on the words, or words and
+        pairs, of its own analysis of the text. Training uses (1, 2), which reads real postings
+        a little better.
     min_df : int
         N-grams found in fewer generated texts than this are left out.
     C : float

@@ -6,6 +6,9 @@ from the same frames (``templates.toml``) and the same writer as the role texts,
 the frames' wording says nothing about scope; the role texts themselves are the ``in`` side.
 Two more kinds of ``out`` text teach that words of no job are not DS/ML work: frames with
 only their boilerplate lines (benefits, equal opportunity), and strings of made-up words.
+Texts of every scope may also carry what a company says about itself (``about``: "we build
+AI-powered software..."): companies that sell AI hire software engineers and salespeople too,
+so such lines must not count as DS/ML duties.
 """
 
 from __future__ import annotations
@@ -21,11 +24,17 @@ SCOPE_FILE = Path("scope") / "occupations.toml"
 SCOPES = ("adjacent", "out")
 
 
-def load_occupations(path: str | Path) -> tuple[dict[str, tuple[str, Role, tuple[str, ...], float]], tuple[str, ...]]:
-    """Read ``occupations.toml``: per job its scope, a Role, its phrases and weight; and the shared work vocabulary."""
+def load_occupations(
+    path: str | Path,
+) -> tuple[dict[str, tuple[str, Role, tuple[str, ...], float]], tuple[str, ...], tuple[str, ...]]:
+    """Read ``occupations.toml``: per job its scope, a Role, its phrases and weight; the shared work
+    vocabulary; and the lines companies write about themselves."""
     with open(path, "rb") as f:
         raw = tomllib.load(f)
     shared = tuple(raw.pop("shared", ()))
+    about = raw.pop("about", [])
+    if not isinstance(about, list) or not all(isinstance(line, str) and line.strip() for line in about):
+        raise ValueError(f"{path}: 'about' must be a list of sentences a company writes about itself")
     jobs = {}
     for key, table in raw.items():
         if not isinstance(table, dict):
@@ -44,7 +53,7 @@ def load_occupations(path: str | Path) -> tuple[dict[str, tuple[str, Role, tuple
         jobs[key] = (table["scope"], role, tuple(table["phrases"]), float(weight))
     if {job[0] for job in jobs.values()} != set(SCOPES):
         raise ValueError(f"{path}: describe at least one job of each scope ({', '.join(SCOPES)})")
-    return jobs, shared
+    return jobs, shared, tuple(about)
 
 
 def generate_scope_examples(
@@ -57,6 +66,7 @@ def generate_scope_examples(
     resume_share: float = 0.35,
     borrow_in: float = 0.3,
     borrow_out: float = 0.1,
+    about_rate: float = 0.3,
 ) -> list[Example]:
     """``n`` texts, a third each ``in``, ``adjacent`` and ``out``, from the jobs of ``occupations.toml``.
 
@@ -64,7 +74,9 @@ def generate_scope_examples(
     and skills from another job (a DS/ML posting lists software or reporting work too), and
     an ``adjacent`` or ``out`` text ``borrow_out`` from one of ``roles`` (a software posting at
     a company that sells AI). Jobs of one scope share its texts by their ``weight``; a fifth
-    of the ``out`` texts are boilerplate alone or made-up words.
+    of the ``out`` texts are boilerplate alone or made-up words. A share ``about_rate`` of the
+    texts of every scope carry one or two of the file's ``about`` lines (a company that sells AI
+    describing itself), so that these say nothing about scope.
 
     >>> from collections import Counter
     >>> from training.examples import load_roles, load_templates
@@ -75,7 +87,7 @@ def generate_scope_examples(
     [('adjacent', 10), ('in', 10), ('out', 10)]
     """
     data_dir = Path(data_dir)
-    jobs, shared = load_occupations(data_dir / SCOPE_FILE)
+    jobs, shared, about = load_occupations(data_dir / SCOPE_FILE)
     rng = random.Random(seed)
     shared_entries = tuple(LexiconEntry(s, SHARED, 0.0, SHARED) for s in shared)
     labels = sorted(roles)
@@ -101,8 +113,19 @@ def generate_scope_examples(
         else:
             job = rng.choices(by_scope[scope], weights=weights[scope])[0]
             text = writers[job, label].document(kind, title_rate=0.6)
-        out.append(Example(text, scope, kind))
+        out.append(Example(_with_about(text, about, templates, rng, about_rate), scope, kind))
     return out
+
+
+def _with_about(text: str, about: tuple[str, ...], templates: dict, rng: random.Random, rate: float) -> str:
+    """``text`` with, at the share ``rate`` of calls, one or two lines of ``about`` put among its lines."""
+    if not about or rng.random() >= rate:
+        return text
+    lines = text.split("\n")
+    for _ in range(rng.randint(1, 2)):
+        line = rng.choice(about).replace("{company}", rng.choice(templates["companies"]))
+        lines.insert(rng.randint(0, len(lines)), line)
+    return "\n".join(lines)
 
 
 def _boilerplate(templates: dict, kind: str, rng: random.Random) -> str:
@@ -128,7 +151,7 @@ def _made_up_words(rng: random.Random) -> str:
 
 def scope_vocabulary(data_dir: str | Path, lexicon: Lexicon, roles: dict[str, Role]) -> list[str]:
     """The phrases whose n-grams the scope model reads: lexicon phrases and every job's titles, duties and skills."""
-    jobs, _ = load_occupations(Path(data_dir) / SCOPE_FILE)
+    jobs, _, _ = load_occupations(Path(data_dir) / SCOPE_FILE)
     phrases = [e.pattern for e in lexicon.entries]
     for role in [*roles.values(), *(job[1] for job in jobs.values())]:
         phrases += [*role.titles, *role.responsibilities, *role.skills]

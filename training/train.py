@@ -23,6 +23,10 @@ from classifier.scope import ScopeClassifier
 from training.examples import Role, class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
 DATA_FILES = ("roles.toml", "templates.toml", "scope/occupations.toml")
+# Generated texts of other work per role text. Texts of other work vary more than DS/ML texts
+# (27 jobs, with company lines in any of them): with twice the role texts the scope answer
+# varied more from seed to seed and called more real DS/ML postings out of scope (README, Scope).
+SCOPE_TEXTS_PER_ROLE_TEXT = 8
 
 
 def git_commit(where: Path) -> str:
@@ -174,14 +178,18 @@ def train(
 def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_scope, seed, log) -> dict:
     """Teach ``model`` the scope answer: its role texts are ``in``, generated texts of other jobs the rest.
 
-    ``n_scope`` texts of other work (None: twice the role texts); returns figures on held-out generated texts.
+    ``n_scope`` texts of other work (None: ``SCOPE_TEXTS_PER_ROLE_TEXT`` times the role texts); returns
+    figures on held-out generated texts.
     """
     from training.scope_examples import generate_scope_examples, scope_vocabulary
 
-    others = generate_scope_examples(data_dir, templates, roles, lexicon, n=n_scope or 2 * len(role_texts), seed=seed)
+    n = n_scope or SCOPE_TEXTS_PER_ROLE_TEXT * len(role_texts)
+    others = generate_scope_examples(data_dir, templates, roles, lexicon, n=n, seed=seed)
     texts = [*role_texts, *(e.text for e in others)]
     labels = ["in"] * len(role_texts) + [e.label for e in others]
-    scope = ScopeClassifier(vocabulary=scope_vocabulary(data_dir, lexicon, roles))
+    # Word pairs of the job descriptions as well as their words: they read real postings a little
+    # better (README, Scope) and cost little, coming from the role model's own analysis of the text.
+    scope = ScopeClassifier(vocabulary=scope_vocabulary(data_dir, lexicon, roles), ngram_range=(1, 2))
     fit_x, held_x, fit_y, held_y = train_test_split(texts, labels, test_size=0.2, random_state=seed, stratify=labels)
     held = model.fit_scope(fit_x, fit_y, scope).scope_.predict(held_x)
     figures = {

@@ -41,6 +41,13 @@ def test_ml_duties_raise_p_in_scope(model):
     assert p_more > p_base
 
 
+def test_company_ai_line_does_not_bring_a_software_posting_into_scope(model):
+    """A line on the company's AI products leaves a backend software posting out of scope."""
+    base = next(s["text"] for s in SCOPED if s["text"].startswith("We are hiring a Backend"))
+    about = "Our company uses machine learning and AI to help banks spot fraud. "
+    assert [p.scope for p in model.explain([base, about + base], reasons=False)] == ["out", "out"]
+
+
 def test_name_change_does_not_move_scope(model):
     """Changing the person's name in a resume leaves its scope and barely moves p_in_scope."""
     text = next(s["text"] for s in SCOPED if s["text"].startswith("Lena Fischer"))
