@@ -478,13 +478,13 @@ def tfidf_and_words(
     for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
         _count(get, analyse(text, kind), idx, cnt)
         ptr.append(len(idx))
-    idx, cnt = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64)
-    rows = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)
 
     def part(columns: np.ndarray, weights) -> sp.csr_matrix:
         col = columns[idx]
         keep = col >= 0
-        indptr = np.r_[0, np.cumsum(np.bincount(rows[keep], minlength=len(ptr) - 1))]
+        # Each text's n-grams are consecutive: its row ends where the kept ones up to its end do.
+        indptr = np.concatenate(([0], np.cumsum(keep)))[ptr]
         return _rows(indptr, col[keep], cnt[keep], weights, dtype)
 
     return part(first, idf), part(second, words_idf)
@@ -494,10 +494,14 @@ def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr
     """Sublinear TF-IDF rows from each text's columns and counts, each row of each block to unit length."""
     columns = np.asarray(indices, dtype=np.int64)
     data = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * idf[columns]
-    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    groups = rows if block is None else rows * n_blocks + block[columns]
-    norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
-    data /= norms[groups]
+    if block is None and len(indptr) == 2:  # one text, as the service sends: one norm
+        norm = np.sqrt(data @ data)
+        data /= norm if norm else 1.0
+    else:
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        groups = rows if block is None else rows * n_blocks + block[columns]
+        norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
+        data /= norms[groups]
     matrix = sp.csr_matrix(
         (data.astype(dtype), columns.astype(np.int32), np.asarray(indptr, dtype=np.int32)),
         shape=(len(indptr) - 1, len(idf)),

@@ -133,7 +133,9 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba_features(self, features) -> np.ndarray:
         """Probability of each scope in ``classes_`` order, from its feature rows."""
         check_is_fitted(self)
-        z = features @ self.coef_.T + self.intercept_
+        # A sparse row times a dense matrix needs it in row order: a transposed view is copied whole
+        # on every call, which cost a one-text answer more than the product itself.
+        z = features @ self._derived("_weights", lambda: np.ascontiguousarray(self.coef_.T)) + self.intercept_
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
@@ -171,13 +173,23 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         lo, hi = features.indptr[i], features.indptr[i + 1]
         indices, data = features.indices[lo:hi], features.data[lo:hi]
-        col = list(self.classes_).index("in")
-        # The log-odds of ``in`` against the other two, feature by feature.
-        others = [j for j in range(len(self.classes_)) if j != col]
-        weight = self.coef_[col] - self.coef_[others].mean(axis=0)
-        contrib = data * weight[indices]
+        contrib = data * self._derived("_in_weights", self._weights_in)[indices]
         order = np.argsort(-np.abs(contrib))[: self.top_k if k is None else k]
         return [(str(self.feature_names_[indices[j]]), float(contrib[j])) for j in order if contrib[j]]
+
+    def _weights_in(self) -> np.ndarray:
+        # The log-odds of ``in`` against the other two, feature by feature.
+        col = list(self.classes_).index("in")
+        others = [j for j in range(len(self.classes_)) if j != col]
+        return self.coef_[col] - self.coef_[others].mean(axis=0)
+
+    def _derived(self, name: str, make) -> np.ndarray:
+        # Arrays made from the weights, kept while the weights are the same object (a fit replaces them).
+        cached = self.__dict__.get(name)
+        if cached is None or cached[0] is not self.coef_:
+            cached = (self.coef_, make())
+            setattr(self, name, cached)
+        return cached[1]
 
     def features_of(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> sp.csr_matrix:
         """The feature rows of texts ``X`` (``kinds`` as in ``analyse``)."""
@@ -232,7 +244,9 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         return model
 
     def __getstate__(self):
-        # The analyzer is rebuilt on first use, never pickled.
+        # The analyzer and the weights in row order are rebuilt on first use, never pickled.
         state = super().__getstate__()
         state.pop("_analyse", None)
+        state.pop("_weights", None)
+        state.pop("_in_weights", None)
         return state
