@@ -279,9 +279,10 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         # pairs, takes its n-grams from the same analysis and the same look-up.
         if self.corpus_ is None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
             vec = self.vectorizer_
-            joint = self.__dict__.get("_joint")
-            if joint is None or joint[0] is not vec or joint[1] is not scope:
-                joint = self._joint = (vec, scope, joint_index(vec.vocabulary_, scope.vocabulary_))
+            # Cached on the two vocabularies themselves, which a fit replaces.
+            joint, vocabularies = self.__dict__.get("_joint"), (vec.vocabulary_, scope.vocabulary_)
+            if joint is None or joint[0] is not vocabularies[0] or joint[1] is not vocabularies[1]:
+                joint = self._joint = (*vocabularies, joint_index(*vocabularies))
             features, words = tfidf_and_words(vec.analyzer, joint[2], vec.idf_, vec.dtype, scope.idf_, X, kinds)
         else:
             features, words = self.features(X, kinds), scope.features_of(X, kinds)

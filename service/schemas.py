@@ -158,7 +158,7 @@ class FeatureItem(BaseModel):
 
 
 class ScopeEvidenceItem(BaseModel):
-    """A word of the text and how far it moved the scope answer."""
+    """A lemma or pair of lemmas of the text (as the model reads it) and how far it moved the scope answer."""
 
     feature: str
     contribution: float = Field(description="positive: towards data science or ML work; negative: away from it")
@@ -181,7 +181,7 @@ class ClassifyResponse(BaseModel):
     )
     p_in_scope: float | SkipJsonSchema[None] = Field(None, description="probability that scope is in")
     scope_evidence: list[ScopeEvidenceItem] | SkipJsonSchema[None] = Field(
-        None, description="the words that moved the scope answer most (absent when explain is false)"
+        None, description="the words and word pairs that moved the scope answer most (absent when explain is false)"
     )
     # Absent (never null) when the request said "explain": false.
     lexicon_matched: bool | SkipJsonSchema[None] = Field(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
@@ -109,12 +110,33 @@ def generate_scope_examples(
             other = rng.choices(every, weights=[jobs[k][3] for k in every])[0]
             text = writers[label, other].document(kind, title_rate=0.5)
         elif scope == "out" and rng.random() < 0.2:
+            # No company lines here: with no job words beside them, they would be all the model
+            # learns from these texts, and lines that read alike in every scope would mean "out".
             text = _boilerplate(templates, kind, rng) if rng.random() < 0.5 else _made_up_words(rng)
+            out.append(Example(text, scope, kind))
+            continue
         else:
             job = rng.choices(by_scope[scope], weights=weights[scope])[0]
             text = writers[job, label].document(kind, title_rate=0.6)
         out.append(Example(_with_about(text, about, templates, rng, about_rate), scope, kind))
     return out
+
+
+def with_about(
+    texts: Sequence[str], data_dir: str | Path, templates: dict, rate: float = 0.3, seed: int = 0
+) -> list[str]:
+    """``texts`` (the role model's own, the ``in`` side of the scope answer) with company lines at the
+    share ``rate``, as :func:`generate_scope_examples` gives the generated texts of every scope.
+
+    >>> data = Path(__file__).resolve().parents[1] / "data"
+    >>> from training.examples import load_templates
+    >>> out = with_about(["a", "b", "c", "d"], data, load_templates(data / "templates.toml"), rate=1.0)
+    >>> all(len(t.split("\n")) > 1 for t in out)
+    True
+    """
+    _, _, about = load_occupations(Path(data_dir) / SCOPE_FILE)
+    rng = random.Random(seed)
+    return [_with_about(t, about, templates, rng, rate) for t in texts]
 
 
 def _with_about(text: str, about: tuple[str, ...], templates: dict, rng: random.Random, rate: float) -> str:

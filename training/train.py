@@ -23,9 +23,10 @@ from classifier.scope import ScopeClassifier
 from training.examples import Role, class_prior, examples_sha256, generate_examples, load_roles, load_templates
 
 DATA_FILES = ("roles.toml", "templates.toml", "scope/occupations.toml")
-# Generated texts of other work per role text. Texts of other work vary more than DS/ML texts
-# (27 jobs, with company lines in any of them): with twice the role texts the scope answer
-# varied more from seed to seed and called more real DS/ML postings out of scope (README, Scope).
+# Generated scope texts per role text (a third of them DS/ML work, the rest neighbouring and other
+# work). Other work varies more than DS/ML texts (27 jobs, with company lines in any of them): with
+# twice the role texts the scope answer varied more from seed to seed and called more real DS/ML
+# postings out of scope (README, Scope).
 SCOPE_TEXTS_PER_ROLE_TEXT = 8
 
 
@@ -76,7 +77,7 @@ def train(
 
     ``unlabeled`` is a CSV, CSV.gz or Parquet file of real texts (column ``text_col``;
     CSV in ``encoding``) to self-train on.
-    ``n_scope`` texts of other work (default: twice the role texts) teach the scope answer.
+    ``n_scope`` generated scope texts (default: ``SCOPE_TEXTS_PER_ROLE_TEXT`` per role text) teach the scope answer.
     ``eval_data`` is a labelled CSV or Parquet file (its text and label columns are
     ``eval_columns``) scored after training and recorded in the metadata; it is never
     trained on. A self-trained model that scores lower on it than the seeded one is saved
@@ -178,14 +179,15 @@ def train(
 def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_scope, seed, log) -> dict:
     """Teach ``model`` the scope answer: its role texts are ``in``, generated texts of other jobs the rest.
 
-    ``n_scope`` texts of other work (None: ``SCOPE_TEXTS_PER_ROLE_TEXT`` times the role texts); returns
+    ``n_scope`` generated scope texts (None: ``SCOPE_TEXTS_PER_ROLE_TEXT`` times the role texts); returns
     figures on held-out generated texts.
     """
-    from training.scope_examples import generate_scope_examples, scope_vocabulary
+    from training.scope_examples import generate_scope_examples, scope_vocabulary, with_about
 
     n = n_scope or SCOPE_TEXTS_PER_ROLE_TEXT * len(role_texts)
     others = generate_scope_examples(data_dir, templates, roles, lexicon, n=n, seed=seed)
-    texts = [*role_texts, *(e.text for e in others)]
+    # The role texts carry company lines as often as the generated ones, so that those lines lean no way.
+    texts = [*with_about(role_texts, data_dir, templates, seed=seed), *(e.text for e in others)]
     labels = ["in"] * len(role_texts) + [e.label for e in others]
     # Word pairs of the job descriptions as well as their words: they read real postings a little
     # better (README, Scope) and cost little, coming from the role model's own analysis of the text.

@@ -83,3 +83,18 @@ def test_scope_evidence_from_the_shared_analysis_matches_the_scope_model_alone(m
         alone = model.scope_.evidence(text, kind=pred.kind)
         assert [f for f, _ in pred.scope_evidence] == [f for f, _ in alone]
         assert [c for _, c in pred.scope_evidence] == pytest.approx([c for _, c in alone], rel=1e-5)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_shared_analysis_serves_scope_models_of_words_and_of_pairs(model, ngram_range):
+    """Scope models of words (saved before pairs) and of pairs answer from the shared analysis as on their own."""
+    import copy
+
+    from classifier.scope import ScopeClassifier
+
+    texts, scopes = [s["text"] for s in SCOPED], [s["scope"] for s in SCOPED]
+    refit = copy.deepcopy(model).fit_scope(texts, scopes, ScopeClassifier(ngram_range=ngram_range, min_df=1))
+    _, _, p_in = refit.assess(texts)
+    assert list(p_in) == pytest.approx(list(refit.scope_.p_in_scope(refit.scope_.predict_proba(texts))), rel=1e-5)
+    for text, pred in zip(texts, refit.explain(texts)):
+        assert [f for f, _ in pred.scope_evidence] == [f for f, _ in refit.scope_.evidence(text, kind=pred.kind)]
