@@ -131,7 +131,7 @@ def with_about(
     >>> data = Path(__file__).resolve().parents[1] / "data"
     >>> from training.examples import load_templates
     >>> out = with_about(["a", "b", "c", "d"], data, load_templates(data / "templates.toml"), rate=1.0)
-    >>> all(len(t.split("\n")) > 1 for t in out)
+    >>> all(len(t.splitlines()) > 1 for t in out)
     True
     """
     _, _, about = load_occupations(Path(data_dir) / SCOPE_FILE)
