@@ -396,6 +396,8 @@ class FeatureBlocks:
     each block normalised on its own, each text analysed and each n-gram looked up once.
 
     The same numbers as ``scipy.sparse.hstack`` of each one's ``transform``, at the cost of one.
+    After the first, a block may be any fitted model with a ``vocabulary_`` and an ``idf_`` of
+    n-grams of the same analysis (the scope model).
     """
 
     def __init__(self, vectorizers: Sequence[TfidfVectorizer]):

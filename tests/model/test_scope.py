@@ -98,3 +98,22 @@ def test_shared_analysis_serves_scope_models_of_words_and_of_pairs(model, ngram_
     assert list(p_in) == pytest.approx(list(refit.scope_.p_in_scope(refit.scope_.predict_proba(texts))), rel=1e-5)
     for text, pred in zip(texts, refit.explain(texts)):
         assert [f for f, _ in pred.scope_evidence] == [f for f, _ in refit.scope_.evidence(text, kind=pred.kind)]
+
+
+def test_self_trained_model_reads_scope_from_its_one_analysis(model):
+    """A model with a corpus block answers scope from the same analysis as the scope model alone would."""
+    import copy
+
+    from classifier.lexicon import Lexicon
+    from training.examples import generate_examples, load_roles, load_templates
+
+    roles, templates = load_roles(DATA / "roles.toml"), load_templates(DATA / "templates.toml")
+    corpus = generate_examples(roles, Lexicon.from_dir(DATA / "lexicon"), templates, n_per_role=60, seed=7)
+    self_trained = copy.deepcopy(model).fit_corpus([e.text for e in corpus], [e.label for e in corpus])
+    texts = [s["text"] for s in SCOPED]
+    proba, _, p_in = self_trained.assess(texts)
+    assert proba == pytest.approx(self_trained.predict_proba(texts))
+    alone = self_trained.scope_.p_in_scope(self_trained.scope_.predict_proba(texts))
+    assert list(p_in) == pytest.approx(list(alone), rel=1e-5)
+    for text, pred in zip(texts, self_trained.explain(texts)):
+        assert [f for f, _ in pred.scope_evidence] == [f for f, _ in self_trained.scope_.evidence(text, kind=pred.kind)]
