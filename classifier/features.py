@@ -392,47 +392,67 @@ def as_is(grams: list[str], kind: str | None = None) -> list[str]:
 
 
 class FeatureBlocks:
-    """Several vectorizers sharing one analyzer, as one transform: their columns side by side,
-    each block normalised on its own, each text analysed and each n-gram looked up once.
+    """Several vocabularies of n-grams of one analysis, as one transform: each text analysed and each
+    n-gram looked up once, in one table of every vocabulary's n-grams.
 
-    The same numbers as ``scipy.sparse.hstack`` of each one's ``transform``, at the cost of one.
-    After the first, a block may be any fitted model with a ``vocabulary_`` and an ``idf_`` of
-    n-grams of the same analysis (the scope model).
+    ``vectorizers`` are the blocks: the first is a fitted vectorizer of :func:`make_vectorizer`
+    (its analyzer reads the texts); the others any fitted models with a ``vocabulary_`` and an
+    ``idf_`` of n-grams of the same analysis (a corpus block, the scope model). ``groups`` says
+    how many consecutive blocks make each matrix that :meth:`transform_groups` returns (default:
+    all of them, one matrix); in a matrix each block's columns follow the previous block's, and
+    each row of each block has unit length: the same numbers as ``scipy.sparse.hstack`` of each
+    one's ``transform``.
     """
 
-    def __init__(self, vectorizers: Sequence[TfidfVectorizer]):
+    def __init__(self, vectorizers: Sequence, groups: Sequence[int] | None = None):
         self.analyse = vectorizers[0].analyzer
         self.dtype = vectorizers[0].dtype
-        offsets = np.cumsum([0, *(len(v.vocabulary_) for v in vectorizers)])
-        self.vocabulary: dict[str, tuple[int, ...]] = {}
-        for v, offset in zip(vectorizers, offsets):
-            for gram, j in v.vocabulary_.items():
-                self.vocabulary[gram] = (*self.vocabulary.get(gram, ()), int(offset + j))
-        self.idf = np.concatenate([v.idf_ for v in vectorizers])
-        self.block = np.repeat(np.arange(len(vectorizers)), np.diff(offsets))
-        self.n_blocks = len(vectorizers)
+        self.ids: dict[str, int] = {}
+        for v in vectorizers:
+            for gram in v.vocabulary_:
+                self.ids.setdefault(gram, len(self.ids))
+        self.groups = []
+        starts = np.cumsum([0, *(groups or [len(vectorizers)])])
+        for blocks in (vectorizers[a:b] for a, b in zip(starts, starts[1:])):
+            # Per block, each n-gram id's column in the group's matrix, or -1 where the block lacks it.
+            offsets = np.cumsum([0, *(len(v.vocabulary_) for v in blocks)])
+            columns = np.full((len(blocks), len(self.ids)), -1, np.int64)
+            for row, v, offset in zip(columns, blocks, offsets):
+                row[[self.ids[g] for g in v.vocabulary_]] = np.fromiter(v.vocabulary_.values(), np.int64) + offset
+            block = np.repeat(np.arange(len(blocks)), np.diff(offsets)) if len(blocks) > 1 else None
+            self.groups.append((columns, np.concatenate([v.idf_ for v in blocks]), block))
 
     def transform(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> sp.csr_matrix:
-        """The feature rows of ``texts`` (of ``kinds``), every block's columns in order."""
-        return _tfidf(self.analyse, self.vocabulary, self.idf, self.dtype, texts, kinds, self.block, self.n_blocks)
+        """The feature rows of ``texts`` (of ``kinds``), every block's columns in order (one group)."""
+        (matrix,) = self.transform_groups(texts, kinds)
+        return matrix
+
+    def transform_groups(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> list[sp.csr_matrix]:
+        """One matrix of feature rows of ``texts`` (of ``kinds``) per group of blocks."""
+        ptr, idx, cnt = [0], [], []
+        get = self.ids.get
+        for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
+            _count(get, self.analyse(text, kind), idx, cnt)
+            ptr.append(len(idx))
+        idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)
+        out = []
+        for columns, idf, block in self.groups:
+            # Entries in text order, each n-gram's blocks side by side: a text's entries stay together.
+            col = columns[:, idx].T.ravel()
+            keep = col >= 0
+            indptr = np.concatenate(([0], np.cumsum(keep)))[ptr * len(columns)]
+            counts = np.repeat(cnt, len(columns))[keep]
+            out.append(_rows(indptr, col[keep], counts, idf, self.dtype, block, len(columns)))
+        return out
 
 
-def _tfidf(analyse, vocabulary, idf, dtype, texts, kinds=None, block=None, n_blocks=1) -> sp.csr_matrix:
-    # One block: vocabulary maps an n-gram to its column; several: to a tuple of columns.
+def _tfidf(analyse, vocabulary, idf, dtype, texts, kinds=None) -> sp.csr_matrix:
     indptr, indices, counts = [0], [], []
     get = vocabulary.get
     for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
-        if block is None:
-            _count(get, analyse(text, kind), indices, counts)
-        else:
-            # Most are in a corpus block: count every n-gram once, in C, then look each up once.
-            for gram, count in Counter(analyse(text, kind)).items():
-                j = get(gram)
-                if j is not None:
-                    indices.extend(j)
-                    counts.extend([count] * len(j))
+        _count(get, analyse(text, kind), indices, counts)
         indptr.append(len(indices))
-    return _rows(indptr, indices, counts, idf, dtype, block, n_blocks)
+    return _rows(indptr, indices, counts, idf, dtype)
 
 
 def _count(get, grams: list[str], indices: list[int], counts: list[int]) -> None:
@@ -442,54 +462,6 @@ def _count(get, grams: list[str], indices: list[int], counts: list[int]) -> None
     row.pop(None, None)  # the n-grams not in the vocabulary
     indices.extend(row)
     counts.extend(row.values())
-
-
-def joint_index(vocabulary: dict[str, int], other: dict[str, int]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-    """One look-up table for two vocabularies: each n-gram of either to an id, and per id its column
-    in ``vocabulary`` and in ``other`` (-1 where it is not in that one).
-
-    >>> ids, first, second = joint_index({"model": 0, "deploy model": 1}, {"model": 0, "java": 1})
-    >>> [(g, int(first[i]), int(second[i])) for g, i in ids.items()]
-    [('model', 0, 0), ('deploy model', 1, -1), ('java', -1, 1)]
-    """
-    ids = {gram: i for i, gram in enumerate({**vocabulary, **other})}
-    first, second = np.full(len(ids), -1, np.int64), np.full(len(ids), -1, np.int64)
-    for columns, vocab in ((first, vocabulary), (second, other)):
-        columns[[ids[g] for g in vocab]] = list(vocab.values())
-    return ids, first, second
-
-
-def tfidf_and_words(
-    analyse,
-    joint: tuple[dict[str, int], np.ndarray, np.ndarray],
-    idf: np.ndarray,
-    dtype,
-    words_idf,
-    texts,
-    kinds: Iterable[str | None] | None = None,
-) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """The TF-IDF rows of ``texts`` (of ``kinds``) over two vocabularies of the n-grams of ``analyse``
-    (``joint``, from ``joint_index``), from one analysis of each text and one look-up of each n-gram:
-    the role model's and the scope model's, whose n-grams (words, or words and pairs) ``analyse``
-    gives too. Looking each n-gram up in each vocabulary cost a scope answer with word pairs twice
-    the look-ups of one with single words.
-    """
-    ids, first, second = joint
-    ptr, idx, cnt = [0], [], []
-    get = ids.get
-    for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
-        _count(get, analyse(text, kind), idx, cnt)
-        ptr.append(len(idx))
-    idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)
-
-    def part(columns: np.ndarray, weights) -> sp.csr_matrix:
-        col = columns[idx]
-        keep = col >= 0
-        # Each text's n-grams are consecutive: its row ends where the kept ones up to its end do.
-        indptr = np.concatenate(([0], np.cumsum(keep)))[ptr]
-        return _rows(indptr, col[keep], cnt[keep], weights, dtype)
-
-    return part(first, idf), part(second, words_idf)
 
 
 def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr_matrix:

@@ -22,10 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 from classifier.explain import Evidence, EvidenceFinder
 from classifier.features import (
     FeatureBlocks,
-    joint_index,
     make_vectorizer,
     phrase_token,
-    tfidf_and_words,
     transform,
     vectorizer_from_state,
     vectorizer_state,
@@ -276,25 +274,14 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         if not self.has_scope:
             return self.features(X, kinds), None, None
         scope = self.scope_
-        # The role analysis gives words and pairs: a scope model that reads words, or words and
-        # pairs, takes its n-grams from the same analysis and the same look-up.
-        shared = tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2))
-        if shared and self.corpus_ is not None:
-            # The corpus block reads the role analysis too: the scope vocabulary is one more block
-            # of the same transform (analysing each text twice made --adapt cost 2.3x a plain run).
+        if tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
+            # The role analysis gives words and pairs: the scope vocabulary is one more block of the
+            # same transform (analysing each text again cost a one-text answer a third more).
             blocks = self.__dict__.get("_scope_blocks")
             if blocks is None or blocks[0] is not scope.vocabulary_:
-                blocks = (scope.vocabulary_, FeatureBlocks([self.vectorizer_, self.corpus_["vectorizer"], scope]))
-                self._scope_blocks = blocks
-            rows, n_role = blocks[1].transform(X, kinds), len(self.coef_)
-            features, words = rows[:, :n_role], rows[:, n_role:]
-        elif shared:
-            vec = self.vectorizer_
-            # Cached on the two vocabularies themselves, which a fit replaces.
-            joint, vocabularies = self.__dict__.get("_joint"), (vec.vocabulary_, scope.vocabulary_)
-            if joint is None or joint[0] is not vocabularies[0] or joint[1] is not vocabularies[1]:
-                joint = self._joint = (*vocabularies, joint_index(*vocabularies))
-            features, words = tfidf_and_words(vec.analyzer, joint[2], vec.idf_, vec.dtype, scope.idf_, X, kinds)
+                role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
+                blocks = self._scope_blocks = (scope.vocabulary_, FeatureBlocks([*role, scope], groups=(len(role), 1)))
+            features, words = blocks[1].transform_groups(X, kinds)
         else:
             features, words = self.features(X, kinds), scope.features_of(X, kinds)
         return features, words, scope.predict_proba_features(words)
@@ -548,12 +535,11 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return model
 
     def __getstate__(self):
-        # The evidence index and the joint feature index are rebuilt after a copy, never copied.
+        # The evidence index and the feature blocks are rebuilt after a copy, never copied.
         state = super().__getstate__()
         state.pop("_evidence_finder", None)
         state.pop("_blocks", None)
         state.pop("_scope_blocks", None)
-        state.pop("_joint", None)
         return state
 
 
