@@ -269,23 +269,6 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """Whether this model answers scope (models trained before it was added do not)."""
         return getattr(self, "scope_", None) is not None
 
-    def _features_and_scope(self, X: list[str], kinds: Sequence[str | None] | None = None):
-        """Role feature rows, scope feature rows and scope probabilities of ``X``, each text analysed once for both."""
-        if not self.has_scope:
-            return self.features(X, kinds), None, None
-        scope = self.scope_
-        if tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
-            # The role analysis gives words and pairs: the scope vocabulary is one more block of the
-            # same transform (analysing each text again cost a one-text answer a third more).
-            blocks = self.__dict__.get("_scope_blocks")
-            if blocks is None or blocks[0] is not scope.vocabulary_:
-                role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
-                blocks = self._scope_blocks = (scope.vocabulary_, FeatureBlocks([*role, scope], groups=(len(role), 1)))
-            features, words = blocks[1].transform_groups(X, kinds)
-        else:
-            features, words = self.features(X, kinds), scope.features_of(X, kinds)
-        return features, words, scope.predict_proba_features(words)
-
     def features_and_scope(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
     ) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
@@ -298,11 +281,23 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return features, scopes, p_in
 
     def _scored(self, X: list[str], kinds: Sequence[str | None] | None = None):
-        """Role feature rows, scope feature rows, scope and ``p_in_scope``; the last three None without scope."""
-        features, words, scope_proba = self._features_and_scope(X, kinds)
-        if scope_proba is None:
-            return features, None, None, None
-        return features, words, self.scope_.decide(scope_proba), self.scope_.p_in_scope(scope_proba)
+        """Role feature rows, scope feature rows, scope and ``p_in_scope``, each text analysed once for both
+        models; the last three None without a scope model."""
+        if not self.has_scope:
+            return self.features(X, kinds), None, None, None
+        scope = self.scope_
+        if tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
+            # The role analysis gives words and pairs: the scope vocabulary is one more block of the
+            # same transform (analysing each text again cost a one-text answer a third more).
+            blocks = self.__dict__.get("_scope_blocks")
+            if blocks is None or blocks[0] is not scope.vocabulary_:
+                role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
+                blocks = self._scope_blocks = (scope.vocabulary_, FeatureBlocks([*role, scope], groups=(len(role), 1)))
+            features, words = blocks[1].transform_groups(X, kinds)
+        else:
+            features, words = self.features(X, kinds), scope.features_of(X, kinds)
+        proba = scope.predict_proba_features(words)
+        return features, words, scope.decide(proba), scope.p_in_scope(proba)
 
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None

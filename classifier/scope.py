@@ -166,7 +166,7 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         Each is (feature, signed share): a positive share pushes towards ``in`` (DS/ML work), a
         negative one away from it.
         """
-        return self.evidence_of(self._features_of(self.analyse([text], [kind])), 0, k)
+        return self.evidence_of(self.features_of([text], [kind]), 0, k)
 
     def evidence_of(self, features, i: int, k: int | None = None) -> list[tuple[str, float]]:
         """As :meth:`evidence`, from row ``i`` of feature rows already made (as ``predict_proba_features`` takes)."""
