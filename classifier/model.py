@@ -280,24 +280,34 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         features, _, scopes, p_in = self._scored(list(X), kinds)
         return features, scopes, p_in
 
-    def _scored(self, X: list[str], kinds: Sequence[str | None] | None = None):
+    def _scored(self, X: list[str], kinds: Sequence[str | None] | None = None, read_kinds: bool = False):
         """Role feature rows, scope feature rows, scope and ``p_in_scope``, each text analysed once for both
-        models; the last three None without a scope model."""
-        if not self.has_scope:
-            return self.features(X, kinds), None, None, None
-        scope = self.scope_
-        if tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
+        models; the last three None without a scope model. With ``read_kinds``, a fifth: each text's
+        kind, as given or, where None or "auto", read off the text's words in that same analysis."""
+        scope = self.scope_ if self.has_scope else None
+        if scope is not None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
             # The role analysis gives words and pairs: the scope vocabulary is one more block of the
             # same transform (analysing each text again cost a one-text answer a third more).
             blocks = self.__dict__.get("_scope_blocks")
             if blocks is None or blocks[0] is not scope.vocabulary_:
                 role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
                 blocks = self._scope_blocks = (scope.vocabulary_, FeatureBlocks([*role, scope], groups=(len(role), 1)))
-            features, words = blocks[1].transform_groups(X, kinds)
+            if read_kinds:
+                (features, words), kinds = blocks[1].transform_groups_and_kinds(X, kinds)
+            else:
+                features, words = blocks[1].transform_groups(X, kinds)
         else:
-            features, words = self.features(X, kinds), scope.features_of(X, kinds)
-        proba = scope.predict_proba_features(words)
-        return features, words, scope.decide(proba), scope.p_in_scope(proba)
+            if read_kinds:
+                given = kinds if kinds is not None else [None] * len(X)
+                kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
+            features = self.features(X, kinds)
+            words = None if scope is None else scope.features_of(X, kinds)
+        if scope is None:
+            scored = (features, None, None, None)
+        else:
+            proba = scope.predict_proba_features(words)
+            scored = (features, words, scope.decide(proba), scope.p_in_scope(proba))
+        return (*scored, list(kinds)) if read_kinds else scored
 
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
@@ -381,9 +391,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = list(X)
-        given = list(kinds) if kinds is not None else [None] * len(X)
-        kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
-        features, words, scopes, p_in = self._scored(X, kinds)
+        features, words, scopes, p_in, kinds = self._scored(X, kinds, read_kinds=True)
         proba = self._proba(features)
         if scopes is None:
             scopes = p_in = [None] * len(X)

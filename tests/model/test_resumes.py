@@ -75,6 +75,15 @@ def test_auto_tells_postings_from_resumes(text, kind):
     assert detect_kind(text) == kind
 
 
+def test_explain_reads_auto_kinds_as_detect_kind_does(model):
+    """explain reads "auto" kinds off its own analysis of each text, with detect_kind's answer."""
+    texts = [POSTING, CAREER, LLM_RESUME, "Run A/B tests; I built a/b dashboards in 2019, 2020 and 2021.", ""]
+    preds = model.explain(texts, kinds=["auto", None, "auto", "auto", "auto"])
+    assert [p.kind for p in preds] == [detect_kind(t) for t in texts]
+    assert [p.kind for p in preds][:3] == ["posting", "resume", "resume"]
+    assert model.explain([POSTING], kinds=["resume"])[0].kind == "resume"
+
+
 def test_a_posting_is_read_as_before(model):
     """In a posting the first role named is on offer and a later name of the other role is a colleague."""
     assert p_ml(model, POSTING, "posting") == pytest.approx(p_ml(model, POSTING, "auto"))

@@ -1,4 +1,9 @@
-from classifier.features import LemmaAnalyzer
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from classifier.features import LemmaAnalyzer, fold_ab
 
 
 def test_spelling_and_inflection_fold_together():
@@ -66,3 +71,9 @@ def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
     both = FeatureBlocks([model.vectorizer_, second]).transform(texts)
     apart = sp.hstack([model.vectorizer_.transform(texts), second.transform(texts)]).toarray()
     assert both.shape == apart.shape and np.abs(both.toarray() - apart).max() < 1e-6
+
+
+@given(st.text(alphabet=["a", "/", "b", " ", "_", "é", "1", "²", "-", "A"], max_size=14))
+def test_fold_ab_joins_a_b_only_where_it_is_a_word_of_its_own(text):
+    """fold_ab writes "a/b" as "ab" exactly where the word-boundary regex would."""
+    assert fold_ab(text) == re.sub(r"\ba/b\b", "ab", text)
