@@ -482,6 +482,11 @@ class FeatureBlocks:
         idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)
         out = []
         for columns, idf, block in self.groups:
+            if block is None and len(ptr) == 2:  # one block, one text: as the service sends them
+                col = columns[0, idx]
+                keep = col >= 0
+                out.append(_rows((0, None), col[keep], cnt[keep], idf, self.dtype))
+                continue
             # Entries in text order, each n-gram's blocks side by side: a text's entries stay together.
             col = columns[:, idx].T.ravel()
             keep = col >= 0
@@ -513,14 +518,19 @@ def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr
     """Sublinear TF-IDF rows from each text's columns and counts, each row of each block to unit length."""
     columns = np.asarray(indices, dtype=np.int64)
     data = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * idf[columns]
-    if block is None and len(indptr) == 2:  # one text, as the service sends: one norm
+    if block is None and len(indptr) == 2:  # one text, as the service sends: one norm, sorted here
         norm = np.sqrt(data @ data)
-        data /= norm if norm else 1.0
-    else:
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        groups = rows if block is None else rows * n_blocks + block[columns]
-        norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
-        data /= norms[groups]
+        order = columns.argsort()
+        matrix = sp.csr_matrix(
+            ((data[order] / (norm or 1.0)).astype(dtype), columns[order].astype(np.int32), [0, len(columns)]),
+            shape=(1, len(idf)),
+        )
+        matrix.has_sorted_indices = True  # sort_indices() would check them again, entry by entry
+        return matrix
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    groups = rows if block is None else rows * n_blocks + block[columns]
+    norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
+    data /= norms[groups]
     matrix = sp.csr_matrix(
         (data.astype(dtype), columns.astype(np.int32), np.asarray(indptr, dtype=np.int32)),
         shape=(len(indptr) - 1, len(idf)),
