@@ -9,6 +9,7 @@ weight. Offsets are character offsets into the text exactly as the caller sent i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from itertools import accumulate, compress, count, repeat
 from operator import itemgetter
@@ -104,11 +105,17 @@ class EvidenceFinder:
         )
         self._trie = trie
 
-    def find(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> list[list[Evidence]]:
+    def find(
+        self,
+        texts: Iterable[str],
+        kinds: Iterable[str | None] | None = None,
+        cuts: Iterable[list[str]] | None = None,
+    ) -> list[list[Evidence]]:
         """Evidence for each text in text order; where matches overlap, the longest wins, then the first.
 
         ``kinds`` ("posting", "resume", or None to read it off the text) decides, as in the
-        features, whether role names after the first can be colleagues.
+        features, whether role names after the first can be colleagues. ``cuts`` are the texts'
+        :func:`cut`, where they were cut already.
         """
         from classifier.features import lemma_table
 
@@ -116,8 +123,7 @@ class EvidenceFinder:
             self._build()
         trie, table = self._trie, lemma_table()
         results = []
-        for text, kind in zip(texts, repeat(None) if kinds is None else kinds):
-            parts = _WORD.split(_lowered(text))  # separator, token, separator, token, ..., separator
+        for text, kind, parts in zip(texts, repeat(None) if kinds is None else kinds, cuts or map(cut, texts)):
             tokens = parts[1::2]
             n = len(tokens)
             found = self._role_names(tokens)  # (-length, start, end, entry)
@@ -163,6 +169,55 @@ class EvidenceFinder:
             else:
                 out.append(Evidence(text[a:b], a, b, entry.label, entry.weight, entry.kind, entry.pattern))
         return out
+
+
+def cut(text: str) -> list[str]:
+    """The text lowercased (as :func:`_lowered`) and cut into separator, token, separator, ..., separator.
+
+    >>> cut("Run A/B tests.")
+    ['', 'run', ' ', 'a', '', '/', '', 'b', ' ', 'tests', '', '.', '']
+    """
+    return _WORD.split(_lowered(text))
+
+
+def feature_tokens(text: str, parts: list[str]) -> list[str] | None:
+    """The words the features cut from ``text`` (``LemmaAnalyzer``), read off its :func:`cut`; None where
+    they might differ, which the features then cut themselves.
+
+    The features find the words of the same pattern in the same lowercase text, so they are the
+    cut's tokens less the marks, unless the text changes under NFKC or lowercasing changes its
+    length, or an "a/b" to be folded into one word is not the three tokens "a", "/", "b".
+
+    >>> feature_tokens("Ran A/B tests, x-a/b", cut("Ran A/B tests, x-a/b")) is None
+    True
+    >>> feature_tokens("Ran A/B tests (a/b/n)", cut("Ran A/B tests (a/b/n)"))
+    ['ran', 'ab', 'tests', 'ab', 'n']
+    """
+    from classifier.features import ab_sites, is_word_char
+
+    if not text.isascii() and (not unicodedata.is_normalized("NFKC", text) or len(text.lower()) != len(text)):
+        return None
+    tokens = parts[1::2]
+    sites = len(ab_sites(text.lower())) if "/" in text else 0
+    if sites:
+        # Each fold is a mark "/" between the words "a" and "b", with no space between and no
+        # word character around them (as the features' \b reads it); any other stays a mark.
+        n, i = len(tokens), 0
+        try:
+            while (i := tokens.index("/", i + 1)) < n - 1:
+                if (
+                    tokens[i - 1] == "a"
+                    and tokens[i + 1] == "b"
+                    and parts[2 * i] == parts[2 * i + 2] == ""
+                    and (i < 2 or parts[2 * i - 2] or not is_word_char(tokens[i - 2][-1]))
+                    and (i + 2 == n or parts[2 * i + 4] or not is_word_char(tokens[i + 2][0]))
+                ):
+                    tokens[i - 1], tokens[i + 1], sites = "ab", "/", sites - 1
+        except ValueError:
+            pass
+        if sites:  # an "a/b" inside a longer token ("x-a/b"): the features cut such a text themselves
+            return None
+    return [t for t in tokens if t[0] in _WORD_START]
 
 
 def _lowered(text: str) -> str:

@@ -34,11 +34,25 @@ def fold_ab(text: str) -> str:
     >>> fold_ab("run a/b tests; data/bi, (a/b)")
     'run ab tests; data/bi, (ab)'
     """
-    return _AB.sub(lambda m: "ab" if m.start() == 0 or not _word_char(text[m.start() - 1]) else "a/b", text)
+    if "a/b" not in text:
+        return text
+    return _AB.sub(lambda m: "ab" if m.start() == 0 or not is_word_char(text[m.start() - 1]) else "a/b", text)
 
 
-def _word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"  # what \w matches
+def ab_sites(text: str) -> list[int]:
+    """Where :func:`fold_ab` folds an "a/b" of ``text``.
+
+    >>> ab_sites("a/b; data/bi, (a/b)")
+    [0, 15]
+    """
+    if "a/b" not in text:
+        return []
+    return [m.start() for m in _AB.finditer(text) if m.start() == 0 or not is_word_char(text[m.start() - 1])]
+
+
+def is_word_char(c: str) -> bool:
+    """Whether ``c`` is a word character, as the regex ``\\w`` and ``\\b`` read it."""
+    return c.isalnum() or c == "_"
 
 
 # Words before a role name that make it a colleague rather than the role on offer:
@@ -310,14 +324,16 @@ class LemmaAnalyzer:
     def __call__(self, text: str, kind: str | None = None) -> list[str]:
         return self._grams(self._tokens(text), kind)
 
-    def read(self, text: str, kind: str | None = None) -> tuple[list[str], str]:
+    def read(self, text: str, kind: str | None = None, tokens: list[str] | None = None) -> tuple[list[str], str]:
         """The n-grams of ``text`` and its kind: ``kind`` as given, or read off the text's words when
         None or "auto" (what :func:`~classifier.text.detect_kind` says, without cutting the text again).
+        ``tokens``, when given, are the text's words as this analyzer cuts them, cut already.
 
         >>> LemmaAnalyzer((1, 1)).read("I built dashboards")
         (['build', 'dashboard'], 'resume')
         """
-        tokens = self._tokens(text)
+        if tokens is None:
+            tokens = self._tokens(text)
         if kind in (None, "auto"):
             kind = kind_of_tokens(tokens)
         return self._grams(tokens, kind), kind
@@ -462,20 +478,27 @@ class FeatureBlocks:
         return self._transform(texts, kinds)
 
     def transform_groups_and_kinds(
-        self, texts: Iterable[str], kinds: Iterable[str | None] | None = None
+        self,
+        texts: Iterable[str],
+        kinds: Iterable[str | None] | None = None,
+        tokens: Iterable[list[str] | None] | None = None,
     ) -> tuple[list[sp.csr_matrix], list[str]]:
-        """``transform_groups``, and the kind of each text: as given, or read off it where None or "auto"."""
-        read: list[str] = []
-        return self._transform(texts, kinds, read), read
+        """``transform_groups``, and the kind of each text: as given, or read off it where None or "auto".
 
-    def _transform(self, texts, kinds, read: list[str] | None = None) -> list[sp.csr_matrix]:
+        ``tokens`` may give a text's words as the analyzer cuts them, where they were cut already.
+        """
+        read: list[str] = []
+        return self._transform(texts, kinds, read, tokens), read
+
+    def _transform(self, texts, kinds, read: list[str] | None = None, tokens=None) -> list[sp.csr_matrix]:
         ptr, idx, cnt = [0], [], []
         get = self.ids.get
-        for text, kind in zip(texts, itertools.repeat(None) if kinds is None else kinds):
+        none = itertools.repeat(None)
+        for text, kind, cut in zip(texts, none if kinds is None else kinds, none if tokens is None else tokens):
             if read is None:
                 grams = self.analyse(text, kind)
             else:
-                grams, kind = self.analyse.read(text, kind)
+                grams, kind = self.analyse.read(text, kind, cut)
                 read.append(kind)
             _count(get, grams, idx, cnt)
             ptr.append(len(idx))

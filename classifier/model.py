@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from classifier.explain import Evidence, EvidenceFinder
+from classifier.explain import Evidence, EvidenceFinder, cut, feature_tokens
 from classifier.features import (
     FeatureBlocks,
     make_vectorizer,
@@ -280,10 +280,17 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         features, _, scopes, p_in = self._scored(list(X), kinds)
         return features, scopes, p_in
 
-    def _scored(self, X: list[str], kinds: Sequence[str | None] | None = None, read_kinds: bool = False):
+    def _scored(
+        self,
+        X: list[str],
+        kinds: Sequence[str | None] | None = None,
+        read_kinds: bool = False,
+        tokens: Sequence[list[str] | None] | None = None,
+    ):
         """Role feature rows, scope feature rows, scope and ``p_in_scope``, each text analysed once for both
         models; the last three None without a scope model. With ``read_kinds``, a fifth: each text's
-        kind, as given or, where None or "auto", read off the text's words in that same analysis."""
+        kind, as given or, where None or "auto", read off the text's words in that same analysis
+        (which takes the texts' words from ``tokens`` where they were cut already)."""
         scope = self.scope_ if self.has_scope else None
         if scope is not None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
             # The role analysis gives words and pairs: the scope vocabulary is one more block of the
@@ -293,7 +300,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
                 role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
                 blocks = self._scope_blocks = (scope.vocabulary_, FeatureBlocks([*role, scope], groups=(len(role), 1)))
             if read_kinds:
-                (features, words), kinds = blocks[1].transform_groups_and_kinds(X, kinds)
+                (features, words), kinds = blocks[1].transform_groups_and_kinds(X, kinds, tokens)
             else:
                 features, words = blocks[1].transform_groups(X, kinds)
         else:
@@ -391,11 +398,15 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = list(X)
-        features, words, scopes, p_in, kinds = self._scored(X, kinds, read_kinds=True)
+        # The evidence finder cuts each text into words and marks; the features' words are most
+        # often those words less the marks, so the features take them rather than cut it again.
+        cuts = list(map(cut, X)) if reasons else None
+        tokens = list(map(feature_tokens, X, cuts)) if reasons else None
+        features, words, scopes, p_in, kinds = self._scored(X, kinds, read_kinds=True, tokens=tokens)
         proba = self._proba(features)
         if scopes is None:
             scopes = p_in = [None] * len(X)
-        evidence = self._finder().find(X, kinds) if reasons else None
+        evidence = self._finder().find(X, kinds, cuts) if reasons else None
         out = []
         for i, kind in enumerate(kinds):
             best = int(proba[i].argmax())

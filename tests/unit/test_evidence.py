@@ -1,6 +1,10 @@
 """Evidence matching: lemma-folded phrases, longest match first, offsets into the text as sent."""
 
-from classifier.explain import EvidenceFinder
+from hypothesis import given
+from hypothesis import strategies as st
+
+from classifier.explain import EvidenceFinder, cut, feature_tokens
+from classifier.features import LemmaAnalyzer
 from classifier.lexicon import Lexicon, LexiconEntry
 
 
@@ -67,3 +71,30 @@ def test_role_names_the_features_read_as_colleagues_are_shown_with_no_weight():
         ("Data Scientists", "colleague", 0.0),
     ]
     assert f.find(["Machine learning engineering at scale"]) == [[]]
+
+
+PIECES = ["a", "/", "b", "A/B", " ", "x", "-", ".", "_", "+", "é", "İ", "ﬁ", "\u00a0", "1", "data", ",", "\n"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
+def test_the_finders_cut_gives_the_features_words_or_none(text):
+    """Where feature_tokens answers from the finder's cut, it is the features' own cut of the text."""
+    tokens = feature_tokens(text, cut(text))
+    if tokens is not None:
+        assert tokens == LemmaAnalyzer._tokens(text)
+    elif text.isascii():  # only a stray "a/b" sends a plain text back to the features' own cut
+        assert "a/b" in text.lower()
+
+
+def test_explain_answers_the_same_whichever_cut_the_features_read(model):
+    """A text whose words the features cut themselves (NFKC) gets the evidence and rows it gets from the shared cut."""
+    plain = "We deploy models with Kubernetes and run A/B tests; x-a/b too."
+    folded = plain.replace("We", "We\u00a0")  # a no-break space: NFKC changes the text
+    assert feature_tokens(plain, cut(plain)) is None and feature_tokens(folded, cut(folded)) is None
+    simple = plain.replace("; x-a/b too", "")
+    assert feature_tokens(simple, cut(simple)) is not None
+    for text in (plain, folded, simple):
+        pred = model.explain([text])[0]
+        alone = model.explain([text], reasons=False)[0]
+        assert pred.probabilities == alone.probabilities and pred.p_in_scope == alone.p_in_scope
+        assert [e.phrase for e in pred.evidence] == [e.phrase for e in model._finder().find([text])[0]]
