@@ -76,8 +76,8 @@ def generate_scope_examples(
     an ``adjacent`` or ``out`` text ``borrow_out`` from one of ``roles`` (a software posting at
     a company that sells AI). Jobs of one scope share its texts by their ``weight``; a fifth
     of the ``out`` texts are boilerplate alone or made-up words. A share ``about_rate`` of the
-    texts of every scope carry one or two of the file's ``about`` lines (a company that sells AI
-    describing itself), so that these say nothing about scope.
+    texts of every scope open or close with a paragraph of one to four of the file's ``about``
+    lines (a company that sells AI describing itself), so that these say nothing about scope.
 
     >>> from collections import Counter
     >>> from training.examples import load_roles, load_templates
@@ -140,14 +140,15 @@ def with_about(
 
 
 def _with_about(text: str, about: tuple[str, ...], templates: dict, rng: random.Random, rate: float) -> str:
-    """``text`` with, at the share ``rate`` of calls, one or two lines of ``about`` put among its lines."""
+    """``text`` with, at the share ``rate`` of calls, a paragraph of one to four ``about`` lines of one
+    company at its start or its end, where a real posting says who the company is."""
     if not about or rng.random() >= rate:
         return text
     lines = text.split("\n")
-    for _ in range(rng.randint(1, 2)):
-        line = rng.choice(about).replace("{company}", rng.choice(templates["companies"]))
-        lines.insert(rng.randint(0, len(lines)), line)
-    return "\n".join(lines)
+    company = rng.choice(templates["companies"])
+    block = [line.replace("{company}", company) for line in rng.sample(about, rng.randint(1, min(4, len(about))))]
+    at = rng.choice((0, len(lines)))
+    return "\n".join(lines[:at] + block + lines[at:])
 
 
 def _boilerplate(templates: dict, kind: str, rng: random.Random) -> str:

@@ -48,6 +48,16 @@ def test_company_ai_line_does_not_bring_a_software_posting_into_scope(model):
     assert [p.scope for p in model.explain([base, about + base], reasons=False)] == ["out", "out"]
 
 
+def test_company_paragraph_on_ai_does_not_bring_a_software_posting_into_scope(model):
+    """An About-us paragraph of several sentences on the company's AI leaves a backend software posting out of scope."""
+    base = next(s["text"] for s in SCOPED if s["text"].startswith("We are hiring a Backend"))
+    about = (
+        "About us\nLumen Labs is an AI company. Our deep learning models read medical scans, and our "
+        "research team publishes on computer vision and large language models.\n"
+    )
+    assert [p.scope for p in model.explain([about + base, base + "\n" + about], reasons=False)] == ["out", "out"]
+
+
 def test_name_change_does_not_move_scope(model):
     """Changing the person's name in a resume leaves its scope and barely moves p_in_scope."""
     text = next(s["text"] for s in SCOPED if s["text"].startswith("Lena Fischer"))

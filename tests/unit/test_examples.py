@@ -33,3 +33,19 @@ def test_balanced_roles_and_both_kinds():
 def test_no_placeholder_left_unfilled():
     """Every frame placeholder is replaced in the generated text."""
     assert not any("{" in e.text or "}" in e.text for e in generate(3, n=100))
+
+
+def test_company_lines_come_as_one_paragraph_at_the_start_or_end():
+    """Company lines are added as one block of one to four lines naming one company, before or after the text."""
+    from training.scope_examples import load_occupations, with_about
+
+    about = load_occupations(DATA / "scope" / "occupations.toml")[2]
+    texts = ["Build REST APIs.\nReview code.\nFix bugs."] * 40
+    for text in with_about(texts, DATA, load_templates(DATA / "templates.toml"), rate=1.0, seed=5):
+        lines = text.split("\n")
+        added = len(lines) - 3
+        assert 1 <= added <= 4
+        body_at = lines.index("Build REST APIs.")
+        assert body_at in (0, added) and lines[body_at : body_at + 3] == texts[0].split("\n")
+        block = lines[:added] if body_at else lines[3:]
+        assert all(any(line.startswith(a.split("{company}")[0]) for a in about) for line in block)
