@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.derived import Derived
 from classifier.explain import Evidence, EvidenceFinder, cut, feature_tokens
 from classifier.features import (
     FeatureBlocks,
@@ -76,7 +77,7 @@ class Prediction:
         }
 
 
-class RoleClassifier(ClassifierMixin, BaseEstimator):
+class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
     """Says whether texts lean towards one role or the other.
 
     Parameters
@@ -227,8 +228,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
     def _blend(self) -> None:
         # One coefficient vector over [lexicon block, corpus block]: predictions, contributions
         # and batch explanations all read the same numbers.
-        self.__dict__.pop("_blocks", None)
-        self.__dict__.pop("_scope_blocks", None)
+        self._forget()
         seeded = self.clf_.coef_[0] / self.temperature
         names = self.vectorizer_.get_feature_names_out()
         if self.corpus_ is None:
@@ -259,10 +259,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return self._corpus_blocks().transform(X, kinds)
 
     def _corpus_blocks(self) -> FeatureBlocks:
-        blocks = self.__dict__.get("_blocks")
-        if blocks is None:
-            blocks = self._blocks = FeatureBlocks([self.vectorizer_, self.corpus_["vectorizer"]])
-        return blocks
+        return self._derived("_blocks", lambda: FeatureBlocks([self.vectorizer_, self.corpus_["vectorizer"]]))
 
     @property
     def has_scope(self) -> bool:
@@ -295,14 +292,14 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         if scope is not None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
             # The role analysis gives words and pairs: the scope vocabulary is one more block of the
             # same transform (analysing each text again cost a one-text answer a third more).
-            blocks = self.__dict__.get("_scope_blocks")
-            if blocks is None or blocks[0] is not scope.vocabulary_:
-                role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
-                blocks = self._scope_blocks = (scope.vocabulary_, FeatureBlocks([*role, scope], groups=(len(role), 1)))
+            role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
+            blocks = self._derived(
+                "_scope_blocks", lambda: FeatureBlocks([*role, scope], groups=(len(role), 1)), scope.vocabulary_
+            )
             if read_kinds:
-                (features, words), kinds = blocks[1].transform_groups_and_kinds(X, kinds, tokens)
+                (features, words), kinds = blocks.transform_groups_and_kinds(X, kinds, tokens)
             else:
-                features, words = blocks[1].transform_groups(X, kinds)
+                features, words = blocks.transform_groups(X, kinds)
         else:
             if read_kinds:
                 given = kinds if kinds is not None else [None] * len(X)
@@ -442,10 +439,7 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
         return [(str(names[indices[j]]), str(self.classes_[int(contrib[j] > 0)]), float(contrib[j])) for j in order]
 
     def _finder(self) -> EvidenceFinder:
-        finder = self.__dict__.get("_evidence_finder")
-        if finder is None:
-            finder = self._evidence_finder = EvidenceFinder(self.lexicon_)
-        return finder
+        return self._derived("_evidence_finder", lambda: EvidenceFinder(self.lexicon_), self.lexicon_)
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The fitted model as plain data: a JSON-ready configuration and named numeric arrays.
@@ -547,14 +541,6 @@ class RoleClassifier(ClassifierMixin, BaseEstimator):
             )
         model._blend()
         return model
-
-    def __getstate__(self):
-        # The evidence index and the feature blocks are rebuilt after a copy, never copied.
-        state = super().__getstate__()
-        state.pop("_evidence_finder", None)
-        state.pop("_blocks", None)
-        state.pop("_scope_blocks", None)
-        return state
 
 
 def _weights(values: np.ndarray, n: int) -> np.ndarray:

@@ -21,13 +21,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.derived import Derived
 from classifier.features import LemmaAnalyzer, as_is, tfidf_of_analysed
 from classifier.lexicon import Lexicon
 
 SCOPES = ("adjacent", "in", "out")  # sorted, as ``classes_`` holds them
 
 
-class ScopeClassifier(ClassifierMixin, BaseEstimator):
+class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
     """Says whether texts are about DS/ML work (``in``), a neighbouring data job (``adjacent``) or other work (``out``).
 
     Parameters
@@ -116,9 +117,9 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         names are the writer's own and which name colleagues, as in the role model.
         """
         check_is_fitted(self)
-        analyse = self.__dict__.get("_analyse")
-        if analyse is None:
-            analyse = self._analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_)
+        analyse = self._derived(
+            "_analyse", lambda: LemmaAnalyzer(tuple(self.ngram_range), self.phrases_), self.phrases_
+        )
         return [analyse(t, k) for t, k in zip(X, kinds if kinds is not None else [None] * len(X))]
 
     def _features_of(self, grams: Sequence[list[str]]) -> sp.csr_matrix:
@@ -135,7 +136,10 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         # A sparse row times a dense matrix needs it in row order: a transposed view is copied whole
         # on every call, which cost a one-text answer more than the product itself.
-        z = features @ self._derived("_weights", lambda: np.ascontiguousarray(self.coef_.T)) + self.intercept_
+        z = (
+            features @ self._derived("_weights", lambda: np.ascontiguousarray(self.coef_.T), self.coef_)
+            + self.intercept_
+        )
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
@@ -173,7 +177,7 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         lo, hi = features.indptr[i], features.indptr[i + 1]
         indices, data = features.indices[lo:hi], features.data[lo:hi]
-        contrib = data * self._derived("_in_weights", self._weights_in)[indices]
+        contrib = data * self._derived("_in_weights", self._weights_in, self.coef_)[indices]
         order = np.argsort(-np.abs(contrib))[: self.top_k if k is None else k]
         return [(str(self.feature_names_[indices[j]]), float(contrib[j])) for j in order if contrib[j]]
 
@@ -182,14 +186,6 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         col = list(self.classes_).index("in")
         others = [j for j in range(len(self.classes_)) if j != col]
         return self.coef_[col] - self.coef_[others].mean(axis=0)
-
-    def _derived(self, name: str, make) -> np.ndarray:
-        # Arrays made from the weights, kept while the weights are the same object (a fit replaces them).
-        cached = self.__dict__.get(name)
-        if cached is None or cached[0] is not self.coef_:
-            cached = (self.coef_, make())
-            setattr(self, name, cached)
-        return cached[1]
 
     def features_of(self, X: Sequence[str], kinds: Sequence[str | None] | None = None) -> sp.csr_matrix:
         """The feature rows of texts ``X`` (``kinds`` as in ``analyse``)."""
@@ -242,11 +238,3 @@ class ScopeClassifier(ClassifierMixin, BaseEstimator):
         ):
             raise ValueError("scope state arrays do not match its vocabulary: retrain with `make train`")
         return model
-
-    def __getstate__(self):
-        # The analyzer and the weights in row order are rebuilt on first use, never pickled.
-        state = super().__getstate__()
-        state.pop("_analyse", None)
-        state.pop("_weights", None)
-        state.pop("_in_weights", None)
-        return state
