@@ -31,6 +31,16 @@ def _rounds(fns: tuple[Callable[[], object], ...], repeats: int) -> list[list[fl
     return times
 
 
+def _paired(name: str, over: list[float], under: list[float]) -> dict:
+    """The median and range of ``over / under``, round by round, as ``name`` and ``name_range``.
+
+    >>> _paired("r", [2.0, 3.0, 4.0], [1.0, 1.0, 2.0])
+    {'r': 2.0, 'r_range': [2.0, 3.0]}
+    """
+    ratios = [a / b for a, b in zip(over, under)]
+    return {name: median(ratios), f"{name}_range": [min(ratios), max(ratios)]}
+
+
 def throughput(model, texts: list[str], repeats: int) -> dict:
     """``predict`` against the bare fitted vectorizer's ``transform`` on the same texts."""
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
@@ -44,9 +54,8 @@ def throughput(model, texts: list[str], repeats: int) -> dict:
         "vectorizer_mb_per_s": mb / median(vec),
         "predict_docs_per_s": n / median(pred),
         "predict_mb_per_s": mb / median(pred),
-        # Throughput ratio predict / transform, paired round by round.
-        "predict_vs_vectorizer": median(ratios := [v / p for v, p in zip(vec, pred)]),
-        "predict_vs_vectorizer_range": [min(ratios), max(ratios)],
+        # Throughput ratio predict / transform.
+        **_paired("predict_vs_vectorizer", vec, pred),
     }
 
 
@@ -84,8 +93,7 @@ def explain_cost(model, texts: list[str], repeats: int) -> dict:
         "repeats": repeats,
         "predict_docs_per_s": n / median(pred),
         "explain_docs_per_s": n / median(expl),
-        "explain_vs_predict": median(ratios := [e / p for p, e in zip(pred, expl)]),
-        "explain_vs_predict_range": [min(ratios), max(ratios)],
+        **_paired("explain_vs_predict", expl, pred),
         # Evidence (lexicon phrases found in the text) as a share of the whole explain call.
         "evidence_share": median([v / e for v, e in zip(evidence, expl)]),
     }
@@ -102,9 +110,8 @@ def scope_cost(model, texts: list[str], repeats: int) -> dict:
         "repeats": repeats,
         "predict_docs_per_s": n / median(pred),
         "with_scope_docs_per_s": n / median(both),
-        # Throughput ratio, paired round by round: 0.9 means the scope answer costs 10 %.
-        "vs_predict": median(ratios := [p / b for p, b in zip(pred, both)]),
-        "vs_predict_range": [min(ratios), max(ratios)],
+        # Throughput ratio: 0.9 means the scope answer costs 10 %.
+        **_paired("vs_predict", pred, both),
     }
 
 
