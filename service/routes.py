@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -117,8 +118,11 @@ def _classify(
     """
     version = loaded.version
     out = []
-    for pred in loaded.model.explain(texts, kinds=kinds, reasons=explain):
-        metrics.predictions.labels(pred.label).inc()
+    predictions = loaded.model.explain(texts, kinds=kinds, reasons=explain)
+    # One counter update per label, not per text: each takes the metric's lock.
+    for label, n in Counter(pred.label for pred in predictions).items():
+        metrics.predictions.labels(label).inc(n)
+    for pred in predictions:
         total = len(pred.evidence)
         if total > max_evidence:
             pred = dataclasses.replace(pred, evidence=pred.evidence[:max_evidence])

@@ -27,12 +27,16 @@ def check_text(text: str) -> str:
     """
     if not text.strip():
         raise ValueError("empty or only whitespace: send the posting or resume text to classify")
-    bad = _SURROGATE.search(text)
-    if bad:
-        raise ValueError(
-            f"has an unpaired UTF-16 surrogate at character {bad.start()}: send valid Unicode "
-            "(escape characters outside the BMP as a surrogate pair, or send them as UTF-8)"
-        )
+    if not text.isascii():
+        try:
+            # Surrogates are the only characters UTF-8 cannot encode: this finds one in C, about
+            # a tenth of the time the regex took on a page (a cost every text of a batch paid).
+            text.encode("utf-8")
+        except UnicodeEncodeError as bad:
+            raise ValueError(
+                f"has an unpaired UTF-16 surrogate at character {bad.start}: send valid Unicode "
+                "(escape characters outside the BMP as a surrogate pair, or send them as UTF-8)"
+            ) from None
     return text
 
 
