@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import accumulate, compress, count, repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
-from classifier.text import kind_of_tokens
+from classifier.text import TOKEN, kind_of_tokens
 
 if TYPE_CHECKING:
     from classifier.features import RoleIndex
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # Words as the features see them; every other mark is a token of its own, so that no
 # phrase matches across a comma. The group makes ``split`` keep the words.
 # The text is lowercased first: IGNORECASE made the split a third slower.
-_WORD = re.compile(r"([a-z0-9][a-z0-9+#]*(?:[.\-_][a-z0-9+#]+)*|[^\sa-z0-9])")
+_WORD = re.compile(rf"({TOKEN.pattern}|[^\sa-z0-9])")
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -122,8 +122,10 @@ class EvidenceFinder:
         if self._trie is None:
             self._build()
         trie, table = self._trie, lemma_table()
+        texts = list(texts)
+        cuts = map(cut, texts) if cuts is None else cuts
         results = []
-        for text, kind, parts in zip(texts, repeat(None) if kinds is None else kinds, cuts or map(cut, texts)):
+        for text, kind, parts in zip(texts, repeat(None) if kinds is None else kinds, cuts):
             tokens = parts[1::2]
             n = len(tokens)
             found = self._role_names(tokens)  # (-length, start, end, entry)
@@ -200,24 +202,39 @@ def feature_tokens(text: str, parts: list[str]) -> list[str] | None:
     tokens = parts[1::2]
     sites = len(ab_sites(text.lower())) if "/" in text else 0
     if sites:
-        # Each fold is a mark "/" between the words "a" and "b", with no space between and no
-        # word character around them (as the features' \b reads it); any other stays a mark.
-        n, i = len(tokens), 0
-        try:
-            while (i := tokens.index("/", i + 1)) < n - 1:
-                if (
-                    tokens[i - 1] == "a"
-                    and tokens[i + 1] == "b"
-                    and parts[2 * i] == parts[2 * i + 2] == ""
-                    and (i < 2 or parts[2 * i - 2] or not is_word_char(tokens[i - 2][-1]))
-                    and (i + 2 == n or parts[2 * i + 4] or not is_word_char(tokens[i + 2][0]))
-                ):
-                    tokens[i - 1], tokens[i + 1], sites = "ab", "/", sites - 1
-        except ValueError:
-            pass
+        n = len(tokens)
+        for i in _positions(tokens, "/"):
+            # A fold is a mark "/" between the words "a" and "b", with no space between and no
+            # word character around them (as the features' \b reads it).
+            if (
+                0 < i < n - 1
+                and tokens[i - 1] == "a"
+                and tokens[i + 1] == "b"
+                and parts[2 * i] == parts[2 * i + 2] == ""
+                and (i < 2 or parts[2 * i - 2] or not is_word_char(tokens[i - 2][-1]))
+                and (i + 2 == n or parts[2 * i + 4] or not is_word_char(tokens[i + 2][0]))
+            ):
+                tokens[i - 1] = "ab"
+                tokens[i + 1] = "/"  # a mark, which the words below leave out
+                sites -= 1
         if sites:  # an "a/b" inside a longer token ("x-a/b"): the features cut such a text themselves
             return None
     return [t for t in tokens if t[0] in _WORD_START]
+
+
+def _positions(items: list[str], value: str) -> Iterator[int]:
+    """The indices of ``value`` in ``items``, each found by ``list.index`` (a scan in C).
+
+    >>> list(_positions(["a", "/", "b", "/"], "/"))
+    [1, 3]
+    """
+    i = -1
+    while True:
+        try:
+            i = items.index(value, i + 1)
+        except ValueError:
+            return
+        yield i
 
 
 def _lowered(text: str) -> str:

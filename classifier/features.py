@@ -508,7 +508,8 @@ class FeatureBlocks:
             if block is None and len(ptr) == 2:  # one block, one text: as the service sends them
                 col = columns[0, idx]
                 keep = col >= 0
-                out.append(_rows((0, None), col[keep], cnt[keep], idf, self.dtype))
+                kept = col[keep]
+                out.append(_rows((0, len(kept)), kept, cnt[keep], idf, self.dtype))
                 continue
             # Entries in text order, each n-gram's blocks side by side: a text's entries stay together.
             col = columns[:, idx].T.ravel()

@@ -1,6 +1,6 @@
 """Evidence matching: lemma-folded phrases, longest match first, offsets into the text as sent."""
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from classifier.explain import EvidenceFinder, cut, feature_tokens
@@ -73,9 +73,12 @@ def test_role_names_the_features_read_as_colleagues_are_shown_with_no_weight():
     assert f.find(["Machine learning engineering at scale"]) == [[]]
 
 
-PIECES = ["a", "/", "b", "A/B", " ", "x", "-", ".", "_", "+", "é", "İ", "ﬁ", "\u00a0", "1", "data", ",", "\n"]
+PIECES = ["a", "/", "b", "A/B", " ", "x", "x-", "-", ".", "_", "+", "é", "İ", "ı", "ﬁ", "\u00a0", "1", "data", "\n"]
 
 
+@example("x-a/b _a/b")
+@example("a/b_ x-a/b")
+@example("a /b x-a/b")
 @given(st.lists(st.sampled_from(PIECES), max_size=16).map("".join))
 def test_the_finders_cut_gives_the_features_words_or_none(text):
     """Where feature_tokens answers from the finder's cut, it is the features' own cut of the text."""
@@ -87,14 +90,46 @@ def test_the_finders_cut_gives_the_features_words_or_none(text):
 
 
 def test_explain_answers_the_same_whichever_cut_the_features_read(model):
-    """A text whose words the features cut themselves (NFKC) gets the evidence and rows it gets from the shared cut."""
-    plain = "We deploy models with Kubernetes and run A/B tests; x-a/b too."
-    folded = plain.replace("We", "We\u00a0")  # a no-break space: NFKC changes the text
-    assert feature_tokens(plain, cut(plain)) is None and feature_tokens(folded, cut(folded)) is None
-    simple = plain.replace("; x-a/b too", "")
-    assert feature_tokens(simple, cut(simple)) is not None
-    for text in (plain, folded, simple):
+    """Texts whose words the features cut themselves (NFKC, a stray a/b) get the answers the shared cut gives."""
+    shared = "We deploy models with Kubernetes and run A/B tests."
+    ligature = shared.replace("with", "for ﬁnance with")  # NFKC reads the ligature as "fi"
+    stray = shared.replace("tests", "tests on x-a/b")
+    assert feature_tokens(shared, cut(shared)) is not None
+    assert feature_tokens(ligature, cut(ligature)) is None and feature_tokens(stray, cut(stray)) is None
+    for text in (shared, ligature, stray):
         pred = model.explain([text])[0]
         alone = model.explain([text], reasons=False)[0]
         assert pred.probabilities == alone.probabilities and pred.p_in_scope == alone.p_in_scope
         assert [e.phrase for e in pred.evidence] == [e.phrase for e in model._finder().find([text])[0]]
+
+
+def test_find_takes_any_iterable_of_texts():
+    """Texts given as a generator each get their own evidence."""
+    f = finder(("deploy model", "ml_engineer", 2.0))
+    texts = ["Nothing to see here at all", "We deploy models"]
+    assert f.find(t for t in texts) == f.find(texts) == [[], f.find(texts[1:])[0][:1]]
+    assert f.find(t for t in texts)[1][0].phrase == "deploy models"
+
+
+def test_letters_outside_a_to_z_are_marks_to_the_finder_as_to_the_features():
+    """Dotless i, long s and dotted capital I end a word: the phrase before them is found, as the features read it."""
+    f = finder(("deploy model", "ml_engineer", 2.0), ("pytorch", "ml_engineer", 1.0, "tool"))
+    assert found(f, "pytorchı") == [("pytorch", 0, 7, "ml_engineer")]
+    assert found(f, "We deploy modelſ daily") == [("deploy model", 3, 15, "ml_engineer")]
+    assert found(f, "İ deploy models") == [("deploy models", 2, 15, "ml_engineer")]
+
+
+def test_one_text_alone_gets_the_rows_and_evidence_it_gets_in_a_batch(model):
+    """One text alone (its own fast path) gets the probabilities, scope and evidence a batch gives it; rows sorted."""
+    texts = [
+        "We deploy models with Kubernetes and run A/B tests.",
+        "Data scientist: build dashboards in Tableau, run experiments, present to the business.",
+        "Nurse wanted for night shifts.",
+    ]
+    batch = model.explain(texts)
+    for i, text in enumerate(texts):
+        one = model.explain([text])[0]
+        assert one.probabilities == batch[i].probabilities and one.p_in_scope == batch[i].p_in_scope
+        assert one.evidence == batch[i].evidence and one.scope_evidence == batch[i].scope_evidence
+        rows, _, _ = model.features_and_scope([text])
+        assert list(rows.indices) == sorted(set(rows.indices))
