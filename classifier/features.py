@@ -475,7 +475,7 @@ class FeatureBlocks:
 
     def transform_groups(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> list[sp.csr_matrix]:
         """One matrix of feature rows of ``texts`` (of ``kinds``) per group of blocks."""
-        return self._transform(texts, kinds)
+        return self._transform(texts, kinds)[0]
 
     def transform_groups_and_kinds(
         self,
@@ -487,19 +487,25 @@ class FeatureBlocks:
 
         ``tokens`` may give a text's words as the analyzer cuts them, where they were cut already.
         """
-        read: list[str] = []
-        return self._transform(texts, kinds, read, tokens), read
+        matrices, read = self._transform(texts, kinds, True, tokens)
+        return matrices, read
 
-    def _transform(self, texts, kinds, read: list[str] | None = None, tokens=None) -> list[sp.csr_matrix]:
-        ptr, idx, cnt = [0], [], []
+    def _transform(
+        self,
+        texts: Iterable[str],
+        kinds: Iterable[str | None] | None,
+        read_kinds: bool = False,
+        tokens: Iterable[list[str] | None] | None = None,
+    ) -> tuple[list[sp.csr_matrix], list[str]]:
+        ptr, idx, cnt, read = [0], [], [], []
         get = self.ids.get
         none = itertools.repeat(None)
         for text, kind, cut in zip(texts, none if kinds is None else kinds, none if tokens is None else tokens):
-            if read is None:
-                grams = self.analyse(text, kind)
-            else:
+            if read_kinds:
                 grams, kind = self.analyse.read(text, kind, cut)
                 read.append(kind)
+            else:
+                grams = self.analyse(text, kind)
             _count(get, grams, idx, cnt)
             ptr.append(len(idx))
         idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)
@@ -517,7 +523,7 @@ class FeatureBlocks:
             indptr = np.concatenate(([0], np.cumsum(keep)))[ptr * len(columns)]
             counts = np.repeat(cnt, len(columns))[keep]
             out.append(_rows(indptr, col[keep], counts, idf, self.dtype, block, len(columns)))
-        return out
+        return out, read
 
 
 def _tfidf(analyse, vocabulary, idf, dtype, texts, kinds=None) -> sp.csr_matrix:

@@ -274,7 +274,7 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
         Scope and ``p_in_scope`` are None for a model without a scope answer.
         """
         check_is_fitted(self)
-        features, _, scopes, p_in = self._scored(list(X), kinds)
+        features, _, scopes, p_in, _ = self._scored(list(X), kinds)
         return features, scopes, p_in
 
     def _scored(
@@ -284,11 +284,15 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
         read_kinds: bool = False,
         tokens: Sequence[list[str] | None] | None = None,
     ):
-        """Role feature rows, scope feature rows, scope and ``p_in_scope``, each text analysed once for both
-        models; the last three None without a scope model. With ``read_kinds``, a fifth: each text's
-        kind, as given or, where None or "auto", read off the text's words in that same analysis
-        (which takes the texts' words from ``tokens`` where they were cut already)."""
+        """Role feature rows, scope feature rows, scope, ``p_in_scope`` and kinds of texts ``X``, each text
+        analysed once for both models.
+
+        The scope three are None without a scope model. The kinds are None unless ``read_kinds``:
+        then each text's kind as given or, where None or "auto", read off its words in the same
+        analysis. ``tokens`` may give texts' words cut already (see ``explain.feature_tokens``).
+        """
         scope = self.scope_ if self.has_scope else None
+        read = None
         if scope is not None and tuple(self.ngram_range) == (1, 2) and tuple(scope.ngram_range) in ((1, 1), (1, 2)):
             # The role analysis gives words and pairs: the scope vocabulary is one more block of the
             # same transform (analysing each text again cost a one-text answer a third more).
@@ -297,21 +301,19 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
                 "_scope_blocks", lambda: FeatureBlocks([*role, scope], groups=(len(role), 1)), scope.vocabulary_
             )
             if read_kinds:
-                (features, words), kinds = blocks.transform_groups_and_kinds(X, kinds, tokens)
+                (features, words), read = blocks.transform_groups_and_kinds(X, kinds, tokens)
             else:
                 features, words = blocks.transform_groups(X, kinds)
-        else:
+        else:  # a model of other n-grams, or none for scope: each block analyses the texts itself
             if read_kinds:
                 given = kinds if kinds is not None else [None] * len(X)
-                kinds = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
+                kinds = read = [k if k not in (None, "auto") else detect_kind(text) for k, text in zip(given, X)]
             features = self.features(X, kinds)
             words = None if scope is None else scope.features_of(X, kinds)
         if scope is None:
-            scored = (features, None, None, None)
-        else:
-            proba = scope.predict_proba_features(words)
-            scored = (features, words, scope.decide(proba), scope.p_in_scope(proba))
-        return (*scored, list(kinds)) if read_kinds else scored
+            return features, None, None, None, read
+        proba = scope.predict_proba_features(words)
+        return features, words, scope.decide(proba), scope.p_in_scope(proba), read
 
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None
