@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     file_queue_seconds: float = Field(2.0, ge=0, description="longest wait for a free file reader before a 503")
     reload_timeout_seconds: float = Field(120.0, gt=0, description="longest time /admin/reload waits for a model")
     inline_chars: int = Field(
-        20_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
+        150_000, ge=0, description="requests with up to this many characters in all are classified on the event loop"
     )
     max_evidence: int = Field(
         200, ge=1, description="most evidence phrases in the answer for one text (the first in the text)"
