@@ -77,3 +77,13 @@ def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
 def test_fold_ab_joins_a_b_only_where_it_is_a_word_of_its_own(text):
     """fold_ab writes "a/b" as "ab" exactly where the word-boundary regex would."""
     assert fold_ab(text) == re.sub(r"\ba/b\b", "ab", text)
+
+
+def test_one_text_rows_are_their_own_and_equal_the_batch_rows(model):
+    """A one-text feature row is a matrix of its own (no row shares another's arrays) equal to its row in a batch."""
+    texts = ["Deploy models on Kubernetes and monitor drift.", "Run A/B tests and build Tableau dashboards."]
+    first, second = (model.features([t]) for t in texts)
+    batch = model.features(texts)
+    assert (first != batch[0]).nnz == 0 and (second != batch[1]).nnz == 0
+    assert first.data is not second.data and first.indices is not second.indices
+    assert first.has_canonical_format and list(first.indices) == sorted(first.indices)
