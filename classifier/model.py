@@ -312,8 +312,8 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
             words = None if scope is None else scope.features_of(X, kinds)
         if scope is None:
             return features, None, None, None, read
-        proba = scope.predict_proba_features(words)
-        return features, words, scope.decide(proba), scope.p_in_scope(proba), read
+        scopes, p_in = scope.scope_and_p_in(words)
+        return features, words, scopes, p_in, read
 
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None

@@ -26,6 +26,7 @@ from classifier.features import LemmaAnalyzer, as_is, tfidf_of_analysed
 from classifier.lexicon import Lexicon
 
 SCOPES = ("adjacent", "in", "out")  # sorted, as ``classes_`` holds them
+_ANSWERS = np.array(["in", "adjacent", "out"], dtype=object)  # what ``decide`` answers, by its code
 
 
 class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
@@ -134,6 +135,16 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
     def predict_proba_features(self, features) -> np.ndarray:
         """Probability of each scope in ``classes_`` order, from its feature rows."""
         check_is_fitted(self)
+        return self._proba(features)
+
+    def scope_and_p_in(self, features) -> tuple[np.ndarray, np.ndarray]:
+        """``decide`` and ``p_in_scope`` of the ``predict_proba_features`` of feature rows, in one call
+        (every answer of the service asks for both; the checks and look-ups are made once)."""
+        check_is_fitted(self)
+        proba = self._proba(features)
+        return self._decide(proba), proba[:, self._in]
+
+    def _proba(self, features) -> np.ndarray:
         # A sparse row times a dense matrix needs it in row order: a transposed view is copied whole
         # on every call, which cost a one-text answer more than the product itself.
         z = (
@@ -150,15 +161,21 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
 
     def p_in_scope(self, proba: np.ndarray) -> np.ndarray:
         """The ``in`` column of ``predict_proba`` rows: the scope score."""
-        return proba[:, list(self.classes_).index("in")]
+        return proba[:, self._in]
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """The scope of each row of ``predict_proba``: ``in``, ``adjacent`` or ``out``, by the thresholds."""
         check_is_fitted(self)
-        col = {str(c): j for j, c in enumerate(self.classes_)}
-        p_in = proba[:, col["in"]]
-        p_data = p_in + proba[:, col["adjacent"]]
-        return np.where(p_in >= self.in_at, "in", np.where(p_data < self.out_below, "out", "adjacent")).astype(object)
+        return self._decide(proba)
+
+    def _decide(self, proba: np.ndarray) -> np.ndarray:
+        p_in = proba[:, self._in]
+        p_data = p_in + proba[:, list(self.classes_).index("adjacent")]
+        return _ANSWERS[np.where(p_in >= self.in_at, 0, np.where(p_data < self.out_below, 2, 1))]
+
+    @property
+    def _in(self) -> int:
+        return list(self.classes_).index("in")
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """The scope of each text."""
