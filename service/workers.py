@@ -10,6 +10,7 @@ stops the server (it would only fail again).
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -73,6 +74,9 @@ def run_workers(count: int, options: dict[str, Any]) -> int:
         return process, time.monotonic()
 
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
+    # `kill -USR1 <supervisor>` writes where each of its threads is to the log: a supervisor that
+    # stops replacing workers can then say where it stands.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     workers = [start(i) for i in range(count)]
     status = 0
     try:
@@ -90,6 +94,7 @@ def run_workers(count: int, options: dict[str, Any]) -> int:
                 _forget(process.pid)
                 workers[i] = start(i)
     finally:
+        faulthandler.unregister(signal.SIGUSR1)
         for process, _ in workers:
             if process.is_alive():
                 process.terminate()  # uvicorn's graceful shutdown: requests in flight finish

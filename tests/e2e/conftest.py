@@ -56,6 +56,7 @@ def start_server(tmp_path):
         pytest.fail("server was not ready within 60 s")
 
     start.processes = processes
+    start.log = lambda base: (tmp_path / f"server-{base.rsplit(':', 1)[1]}.log").read_text()
     yield start
     for proc, log in started:
         proc.terminate()
