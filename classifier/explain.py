@@ -197,10 +197,11 @@ def feature_tokens(text: str, parts: list[str]) -> list[str] | None:
     """
     from classifier.features import ab_sites, is_word_char
 
-    if not text.isascii() and (not unicodedata.is_normalized("NFKC", text) or len(text.lower()) != len(text)):
+    lowered = text.lower()
+    if not text.isascii() and (not unicodedata.is_normalized("NFKC", text) or len(lowered) != len(text)):
         return None
     tokens = parts[1::2]
-    sites = len(ab_sites(text.lower())) if "/" in text else 0
+    sites = len(ab_sites(lowered))
     if sites:
         n = len(tokens)
         for i in _positions(tokens, "/"):

@@ -37,7 +37,7 @@ def fold_ab(text: str) -> str:
     """
     if "a/b" not in text:
         return text
-    return _AB.sub(lambda m: "ab" if m.start() == 0 or not is_word_char(text[m.start() - 1]) else "a/b", text)
+    return _AB.sub(lambda m: "ab" if _starts_word(text, m.start()) else "a/b", text)
 
 
 def ab_sites(text: str) -> list[int]:
@@ -48,7 +48,12 @@ def ab_sites(text: str) -> list[int]:
     """
     if "a/b" not in text:
         return []
-    return [m.start() for m in _AB.finditer(text) if m.start() == 0 or not is_word_char(text[m.start() - 1])]
+    return [m.start() for m in _AB.finditer(text) if _starts_word(text, m.start())]
+
+
+def _starts_word(text: str, i: int) -> bool:
+    # What a leading \b checks before a word character at ``i``.
+    return i == 0 or not is_word_char(text[i - 1])
 
 
 def is_word_char(c: str) -> bool:
@@ -488,8 +493,7 @@ class FeatureBlocks:
 
         ``tokens`` may give a text's words as the analyzer cuts them, where they were cut already.
         """
-        matrices, read = self._transform(texts, kinds, True, tokens)
-        return matrices, read
+        return self._transform(texts, kinds, True, tokens)
 
     def _transform(
         self,
