@@ -1,7 +1,7 @@
 """Scope: is a text about data science or ML work at all, a neighbouring data job, or other work?
 
 The role model always picks one of its two roles, so a nurse's posting needs a second
-answer. ``ScopeClassifier`` gives it from TF-IDF lemma n-grams read off the same analysis
+answer. ``ScopeClassifier`` gives it from lemma n-gram frequencies read off the same analysis
 as the role model's (one analysis of the text serves both), learned from generated texts
 of DS/ML work, of neighbouring data jobs and of other jobs. Only n-grams of job
 descriptions are features (``vocabulary``): the words of the generating frames say
@@ -51,6 +51,11 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         (``in`` or ``adjacent``) is below this, else ``adjacent``.
     top_k : int
         How many features ``evidence`` reports per text.
+    use_idf : bool
+        Weigh each n-gram by its inverse document frequency in the training texts. Training
+        leaves it off: over generated texts the IDF says how many of the described jobs use a
+        word, not how telling it is in a real posting, and as the regularised weights' prior
+        it ranked real postings worse (README, Scope).
     vocabulary : sequence of str or None
         Phrases whose n-grams are the features (job titles, duties, skills); ``None``
         takes every n-gram found in ``min_df`` training texts.
@@ -65,6 +70,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         in_at: float = 0.5,
         out_below: float = 0.5,
         top_k: int = 6,
+        use_idf: bool = True,
         vocabulary: Sequence[str] | None = None,
     ):
         self.lexicon = lexicon
@@ -74,6 +80,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         self.in_at = in_at
         self.out_below = out_below
         self.top_k = top_k
+        self.use_idf = use_idf
         self.vocabulary = vocabulary
 
     # --- fitting --------------------------------------------------------------------------
@@ -92,14 +99,14 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         }
         analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_)
         grams = [analyse(t) for t in X]
-        # Only the vocabulary and IDF are kept: texts arrive analysed.
+        # Only the vocabulary and IDF (ones without ``use_idf``) are kept: texts arrive analysed.
         vocabulary = None
         if self.vocabulary is not None:
             vocabulary = sorted({g for phrase in self.vocabulary for g in analyse(phrase)})
         vectorizer = TfidfVectorizer(analyzer=as_is, min_df=self.min_df, vocabulary=vocabulary).fit(grams)
         names = vectorizer.get_feature_names_out()
         self.vocabulary_ = {str(g): j for j, g in enumerate(names)}
-        self.idf_ = vectorizer.idf_.astype(np.float64)
+        self.idf_ = vectorizer.idf_.astype(np.float64) if self.use_idf else np.ones(len(names))
         features = self._features_of(grams)
         clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
         clf.fit(features, y)
@@ -247,6 +254,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             raise ValueError("the scope model's ngram_range must be (low, high) with 1 <= low <= high: retrain")
         if not 0 < model.in_at < 1 or not 0 < model.out_below < 1:
             raise ValueError("the scope model's in_at and out_below must be in (0, 1): retrain with `make train`")
+        if not isinstance(model.use_idf, bool):
+            raise ValueError("the scope model's use_idf must be true or false: retrain with `make train`")
         if isinstance(model.top_k, bool) or not isinstance(model.top_k, int) or model.top_k < 0:
             raise ValueError("the scope model's top_k must be a whole number >= 0: retrain with `make train`")
         shapes = (model.idf_.shape, model.coef_.shape, model.intercept_.shape, model.feature_names_.shape)

@@ -84,6 +84,27 @@ def test_from_state_refuses_arrays_that_do_not_match():
         ScopeClassifier.from_state(config, {**arrays, "idf": arrays["idf"][:-1]})
 
 
+def test_without_idf_a_text_is_read_by_its_word_counts_alone():
+    """use_idf=False weighs every n-gram alike: a rare and a common word of one count get equal features."""
+    model = _fitted(use_idf=False)
+    assert np.all(model.idf_ == 1.0)
+    row = model.features_of(["patients and models"]).toarray()[0]
+    patient, model_ = model.vocabulary_["patient"], model.vocabulary_["model"]
+    assert row[patient] == pytest.approx(row[model_]) and row[patient] > 0
+    with_idf = _fitted().features_of(["patients and models"]).toarray()[0]
+    assert with_idf[patient] > with_idf[model_]  # "model" is in more training texts
+
+
+def test_from_state_refuses_a_use_idf_that_is_not_a_flag():
+    """A state whose use_idf is not true or false is refused with what to do."""
+    from classifier.scope import ScopeClassifier
+
+    config, arrays = _fitted().get_state()
+    config["params"]["use_idf"] = "no"
+    with pytest.raises(ValueError, match="use_idf"):
+        ScopeClassifier.from_state(config, arrays)
+
+
 def test_scope_examples_are_seeded_and_cover_every_scope():
     """The same seed gives the same texts; every scope gets a third of them."""
     from classifier.lexicon import Lexicon
