@@ -92,12 +92,15 @@ def generate_scope_examples(
     rng = random.Random(seed)
     shared_entries = tuple(LexiconEntry(s, SHARED, 0.0, SHARED) for s in shared)
     labels = sorted(roles)
+    # Words every job uses appear in DS/ML texts too: drawn only by the other jobs' texts, they
+    # would read as signs of other work ("communication", "organisation", "documentation").
+    in_lexicon = Lexicon((*lexicon.entries, *shared_entries))
     writers = {}
     for key, (_, role, phrases, _) in jobs.items():
         own = Lexicon((*(LexiconEntry(p, key, 1.0, "skill") for p in phrases), *shared_entries))
         for label in labels:
             writers[key, label] = _Writer(role, roles[label], own, templates, rng, borrow_out)
-            writers[label, key] = _Writer(roles[label], role, lexicon, templates, rng, borrow_in)
+            writers[label, key] = _Writer(roles[label], role, in_lexicon, templates, rng, borrow_in)
     by_scope = {s: [k for k, job in jobs.items() if job[0] == s] for s in SCOPES}
     every = [k for keys in by_scope.values() for k in keys]
     weights = {s: [jobs[k][3] for k in keys] for s, keys in by_scope.items()}
