@@ -93,8 +93,10 @@ def generate_scope_examples(
     shared_entries = tuple(LexiconEntry(s, SHARED, 0.0, SHARED) for s in shared)
     labels = sorted(roles)
     # Words every job uses appear in DS/ML texts too: drawn only by the other jobs' texts, they
-    # would read as signs of other work ("communication", "organisation", "documentation").
-    in_lexicon = Lexicon((*lexicon.entries, *shared_entries))
+    # would read as signs of other work ("communication", "organisation", "documentation"). A word
+    # both lists hold is drawn as often as any other.
+    known = {e.pattern for e in lexicon.for_label(SHARED)}
+    in_lexicon = Lexicon((*lexicon.entries, *(e for e in shared_entries if e.pattern not in known)))
     writers = {}
     for key, (_, role, phrases, _) in jobs.items():
         own = Lexicon((*(LexiconEntry(p, key, 1.0, "skill") for p in phrases), *shared_entries))
