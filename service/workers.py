@@ -66,28 +66,33 @@ def run_workers(count: int, options: dict[str, Any]) -> int:
         Keyword arguments of ``uvicorn.Config`` (``host`` and ``port`` included), picklable.
     """
     context = multiprocessing.get_context("spawn")
-    stop = threading.Event()
+    # A list, not a threading.Event: the handler runs in this thread, and Event.set() there, if the
+    # signal lands while Event.wait() holds the event's lock, waits for that lock for ever.
+    stop: list[int] = []
 
     def start(i: int) -> tuple[multiprocessing.process.BaseProcess, float]:
         process = context.Process(target=_worker, args=(options, os.getpid()), name=f"rolelens-worker-{i}")
         process.start()
         return process, time.monotonic()
 
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {s: signal.signal(s, lambda signum, _: stop.append(signum)) for s in (signal.SIGTERM, signal.SIGINT)}
     # `kill -USR1 <supervisor>` writes where each of its threads is to the log: a supervisor that
     # stops replacing workers can then say where it stands.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     workers = [start(i) for i in range(count)]
     status = 0
     try:
-        while not stop.wait(0.5):
+        while True:
+            time.sleep(0.5)  # a signal's handler runs, then the sleep goes on: stopping takes up to 0.5 s
+            if stop:
+                break
             for i, (process, began) in enumerate(workers):
                 if process.is_alive():
                     continue
                 # Ended itself with an error soon after starting (the port, the model): it would again.
                 if process.exitcode and process.exitcode > 0 and time.monotonic() - began < _EARLY_EXIT_SECONDS:
                     log.error("a server worker stopped as it started; stopping", extra={"exit_code": process.exitcode})
-                    stop.set()
+                    stop.append(0)
                     status = 1
                     break
                 log.warning("a server worker stopped; starting another", extra={"exit_code": process.exitcode})
