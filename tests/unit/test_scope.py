@@ -127,6 +127,32 @@ def test_scope_examples_are_seeded_and_cover_every_scope():
     assert a != generate_scope_examples(*args, n=60, seed=4)
 
 
+def test_words_every_job_uses_appear_in_texts_of_every_scope(tmp_path):
+    """The occupations file's shared work words fill DS/ML texts too, not only other jobs' (else they mean 'out')."""
+    import shutil
+
+    from classifier.lexicon import Lexicon
+    from training.examples import load_roles, load_templates
+    from training.scope_examples import generate_scope_examples
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    path = data / "scope" / "occupations.toml"
+    text = path.read_text()
+    start = text.index("\nshared = [") + 1
+    path.write_text(text[:start] + 'shared = ["zorblework"]\n' + text[text.index("]", start) + 2 :])
+    examples = generate_scope_examples(
+        data,
+        load_templates(data / "templates.toml"),
+        load_roles(data / "roles.toml"),
+        Lexicon.from_dir(data / "lexicon"),
+        n=600,
+        seed=0,
+    )
+    for scope in ("in", "adjacent", "out"):
+        assert any("zorblework" in e.text for e in examples if e.label == scope), scope
+
+
 @pytest.mark.parametrize(
     "table, message",
     [
