@@ -15,6 +15,7 @@ import math
 import random
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,16 @@ class _Writer:
     """Fills frames for one role with a seeded generator."""
 
     def __init__(
-        self, role: Role, other: Role, lexicon: Lexicon, templates: dict, rng: random.Random, other_share: float
+        self,
+        role: Role,
+        other: Role,
+        lexicon: Lexicon,
+        templates: dict,
+        rng: random.Random,
+        other_share: float,
+        shared: Callable[[], str] | None = None,
     ):
+        """``shared`` picks the word of a {shared} slot; by default one of the lexicon's shared phrases."""
         self.role, self.other, self.t, self.rng = role, other, templates, rng
         self.base_share = self.other_share = other_share
         # A phrase's weight is read as a log-likelihood ratio: a phrase of weight w is
@@ -103,6 +112,7 @@ class _Writer:
         self.own = [(math.exp(e.weight) if e.label == role.label else 1.0) / size[e.label] for e in pool]
         self.foreign = [e.label != role.label for e in pool]
         self.shared = [e.pattern for e in lexicon.for_label(SHARED)] or ["data"]
+        self.pick_shared = shared or (lambda: rng.choice(self.shared))
 
     def _source(self) -> Role:
         return self.other if self.rng.random() < self.other_share else self.role
@@ -125,7 +135,7 @@ class _Writer:
             "duty": lambda: rng.choice(self._source().responsibilities),
             "skill": lambda: rng.choice(self._source().skills),
             "phrase": self._phrase,
-            "shared": lambda: rng.choice(self.shared),
+            "shared": self.pick_shared,
         }
         out, rest = [], frame
         while "{" in rest:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
@@ -90,19 +90,21 @@ def generate_scope_examples(
     data_dir = Path(data_dir)
     jobs, shared, about = load_occupations(data_dir / SCOPE_FILE)
     rng = random.Random(seed)
-    shared_entries = tuple(LexiconEntry(s, SHARED, 0.0, SHARED) for s in shared)
     labels = sorted(roles)
-    # Words every job uses appear in DS/ML texts too: drawn only by the other jobs' texts, they
-    # would read as signs of other work ("communication", "organisation", "documentation"). A word
-    # both lists hold is drawn as often as any other.
-    known = {e.pattern for e in lexicon.for_label(SHARED)}
-    in_lexicon = Lexicon((*lexicon.entries, *(e for e in shared_entries if e.pattern not in known)))
+    # Words every job uses fill half the {shared} slots of every text, whatever its scope; the other
+    # half take words of the text's own kind (the roles' shared phrases, the job's phrases). Listed
+    # for one scope's texts only, or more often in them, they would read as signs of that scope.
+    role_shared = [e.pattern for e in lexicon.for_label(SHARED)] or ["data"]
     writers = {}
     for key, (_, role, phrases, _) in jobs.items():
-        own = Lexicon((*(LexiconEntry(p, key, 1.0, "skill") for p in phrases), *shared_entries))
+        own = Lexicon(tuple(LexiconEntry(p, key, 1.0, "skill") for p in phrases))
         for label in labels:
-            writers[key, label] = _Writer(role, roles[label], own, templates, rng, borrow_out)
-            writers[label, key] = _Writer(roles[label], role, in_lexicon, templates, rng, borrow_in)
+            writers[key, label] = _Writer(
+                role, roles[label], own, templates, rng, borrow_out, shared=_half_common(rng, shared, phrases)
+            )
+            writers[label, key] = _Writer(
+                roles[label], role, lexicon, templates, rng, borrow_in, shared=_half_common(rng, shared, role_shared)
+            )
     by_scope = {s: [k for k, job in jobs.items() if job[0] == s] for s in SCOPES}
     every = [k for keys in by_scope.values() for k in keys]
     weights = {s: [jobs[k][3] for k in keys] for s, keys in by_scope.items()}
@@ -154,6 +156,11 @@ def _with_about(text: str, about: tuple[str, ...], templates: dict, rng: random.
     block = [line.replace("{company}", company) for line in rng.sample(about, rng.randint(1, min(4, len(about))))]
     at = rng.choice((0, len(lines)))
     return "\n".join(lines[:at] + block + lines[at:])
+
+
+def _half_common(rng: random.Random, common: Sequence[str], own: Sequence[str]) -> Callable[[], str]:
+    """What fills a {shared} slot: a word every job uses (``common``) or, as often, one of ``own``."""
+    return lambda: rng.choice(common) if rng.random() < 0.5 else rng.choice(own)
 
 
 def _boilerplate(templates: dict, kind: str, rng: random.Random) -> str:
