@@ -52,10 +52,11 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
     top_k : int
         How many features ``evidence`` reports per text.
     use_idf : bool
-        Weigh each n-gram by its inverse document frequency in the training texts. Training
-        leaves it off: over generated texts the IDF says how many of the described jobs use a
+        Weigh each n-gram by its inverse document frequency in the training texts. ``make train``
+        turns it off: over generated texts the IDF says how many of the described jobs use a
         word, not how telling it is in a real posting, and as the regularised weights' prior
-        it ranked real postings worse (README, Scope).
+        it ranked real postings worse (README, "Is it about data science or ML work at all?").
+        On by default, as models saved before it existed were fitted.
     vocabulary : sequence of str or None
         Phrases whose n-grams are the features (job titles, duties, skills); ``None``
         takes every n-gram found in ``min_df`` training texts.

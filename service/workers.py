@@ -66,8 +66,9 @@ def run_workers(count: int, options: dict[str, Any]) -> int:
         Keyword arguments of ``uvicorn.Config`` (``host`` and ``port`` included), picklable.
     """
     context = multiprocessing.get_context("spawn")
-    # A list, not a threading.Event: the handler runs in this thread, and Event.set() there, if the
-    # signal lands while Event.wait() holds the event's lock, waits for that lock for ever.
+    # Why the loop stops: signal numbers, or 0 when a worker failed as it started. A list, not a
+    # threading.Event: the handler runs in this thread, and Event.set() there, if the signal lands
+    # while Event.wait() holds the event's lock, waits for that lock for ever.
     stop: list[int] = []
 
     def start(i: int) -> tuple[multiprocessing.process.BaseProcess, float]:
@@ -82,7 +83,7 @@ def run_workers(count: int, options: dict[str, Any]) -> int:
     workers = [start(i) for i in range(count)]
     status = 0
     try:
-        while True:
+        while not stop:
             time.sleep(0.5)  # a signal's handler runs, then the sleep goes on: stopping takes up to 0.5 s
             if stop:
                 break

@@ -26,7 +26,7 @@ DATA_FILES = ("roles.toml", "templates.toml", "scope/occupations.toml")
 # Generated scope texts per role text (a third of them DS/ML work, the rest neighbouring and other
 # work). Other work varies more than DS/ML texts (27 jobs, with company lines in any of them): with
 # twice the role texts the scope answer varied more from seed to seed and called more real DS/ML
-# postings out of scope (README, Scope).
+# postings out of scope (README, "Is it about data science or ML work at all?").
 SCOPE_TEXTS_PER_ROLE_TEXT = 8
 
 
@@ -190,9 +190,10 @@ def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_s
     texts = [*with_about(role_texts, data_dir, templates, seed=seed), *(e.text for e in others)]
     labels = ["in"] * len(role_texts) + [e.label for e in others]
     # Word pairs of the job descriptions as well as their words: they read real postings a little
-    # better (README, Scope) and cost little, coming from the role model's own analysis of the text.
+    # better (README, scope section) and cost little, coming from the role model's own analysis of the text.
     # No IDF: measured on generated texts it rates words by the jobs the data describe, and without it
-    # real postings ranked better on both halves of dev on five seeds (README, Scope).
+    # real postings ranked better on both halves of dev on five seeds (README, "Is it about data
+    # science or ML work at all?").
     scope = ScopeClassifier(vocabulary=scope_vocabulary(data_dir, lexicon, roles), ngram_range=(1, 2), use_idf=False)
     fit_x, held_x, fit_y, held_y = train_test_split(texts, labels, test_size=0.2, random_state=seed, stratify=labels)
     held = model.fit_scope(fit_x, fit_y, scope).scope_.predict(held_x)

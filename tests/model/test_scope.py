@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from tests.conftest import DATA
@@ -127,3 +128,9 @@ def test_self_trained_model_reads_scope_from_its_one_analysis(model):
     assert list(p_in) == pytest.approx(list(alone), rel=1e-5)
     for text, pred in zip(texts, self_trained.explain(texts)):
         assert [f for f, _ in pred.scope_evidence] == [f for f, _ in self_trained.scope_.evidence(text, kind=pred.kind)]
+
+
+def test_training_reads_scope_without_idf(model):
+    """make train fits the scope model on n-gram counts alone: use_idf off and every IDF 1."""
+    assert model.scope_.use_idf is False
+    assert np.all(model.scope_.idf_ == 1.0)
