@@ -104,8 +104,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         vocabulary = None
         if self.vocabulary is not None:
             vocabulary = sorted({g for phrase in self.vocabulary for g in analyse(phrase)})
-        vectorizer = TfidfVectorizer(analyzer=as_is, min_df=self.min_df, vocabulary=vocabulary).fit(grams)
-        names = vectorizer.get_feature_names_out()
+        vectorizer = TfidfVectorizer(analyzer=as_is, min_df=self.min_df, vocabulary=vocabulary, use_idf=self.use_idf)
+        names = vectorizer.fit(grams).get_feature_names_out()
         self.vocabulary_ = {str(g): j for j, g in enumerate(names)}
         self.idf_ = vectorizer.idf_.astype(np.float64) if self.use_idf else np.ones(len(names))
         features = self._features_of(grams)

@@ -15,7 +15,7 @@ import math
 import random
 import tomllib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,9 +96,10 @@ class _Writer:
         templates: dict,
         rng: random.Random,
         other_share: float,
-        shared: Callable[[], str] | None = None,
+        common: Sequence[str] = (),
     ):
-        """``shared`` picks the word of a {shared} slot; by default one of the lexicon's shared phrases."""
+        """A {shared} slot takes one of the lexicon's shared phrases or, half the time when ``common``
+        is given, one of those words every job uses."""
         self.role, self.other, self.t, self.rng = role, other, templates, rng
         self.base_share = self.other_share = other_share
         # A phrase's weight is read as a log-likelihood ratio: a phrase of weight w is
@@ -112,10 +113,15 @@ class _Writer:
         self.own = [(math.exp(e.weight) if e.label == role.label else 1.0) / size[e.label] for e in pool]
         self.foreign = [e.label != role.label for e in pool]
         self.shared = [e.pattern for e in lexicon.for_label(SHARED)] or ["data"]
-        self.pick_shared = shared or (lambda: rng.choice(self.shared))
+        self.common = list(common)
 
     def _source(self) -> Role:
         return self.other if self.rng.random() < self.other_share else self.role
+
+    def _shared(self) -> str:
+        if self.common and self.rng.random() < 0.5:
+            return self.rng.choice(self.common)
+        return self.rng.choice(self.shared)
 
     def _phrase(self) -> str:
         if not self.pool:
@@ -135,7 +141,7 @@ class _Writer:
             "duty": lambda: rng.choice(self._source().responsibilities),
             "skill": lambda: rng.choice(self._source().skills),
             "phrase": self._phrase,
-            "shared": self.pick_shared,
+            "shared": self._shared,
         }
         out, rest = [], frame
         while "{" in rest:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from classifier.lexicon import SHARED, Lexicon, LexiconEntry
@@ -94,17 +94,18 @@ def generate_scope_examples(
     # Words every job uses fill half the {shared} slots of every text, whatever its scope; the other
     # half take words of the text's own kind (the roles' shared phrases, the job's phrases). Listed
     # for one scope's texts only, or more often in them, they would read as signs of that scope.
-    role_shared = [e.pattern for e in lexicon.for_label(SHARED)] or ["data"]
     writers = {}
     for key, (_, role, phrases, _) in jobs.items():
-        own = Lexicon(tuple(LexiconEntry(p, key, 1.0, "skill") for p in phrases))
+        # A job's phrases fill its {phrase} slots and, as its own shared words, the other half of {shared}.
+        own = Lexicon(
+            (
+                *(LexiconEntry(p, key, 1.0, "skill") for p in phrases),
+                *(LexiconEntry(p, SHARED, 0.0, SHARED) for p in phrases),
+            )
+        )
         for label in labels:
-            writers[key, label] = _Writer(
-                role, roles[label], own, templates, rng, borrow_out, shared=_half_common(rng, shared, phrases)
-            )
-            writers[label, key] = _Writer(
-                roles[label], role, lexicon, templates, rng, borrow_in, shared=_half_common(rng, shared, role_shared)
-            )
+            writers[key, label] = _Writer(role, roles[label], own, templates, rng, borrow_out, common=shared)
+            writers[label, key] = _Writer(roles[label], role, lexicon, templates, rng, borrow_in, common=shared)
     by_scope = {s: [k for k, job in jobs.items() if job[0] == s] for s in SCOPES}
     every = [k for keys in by_scope.values() for k in keys]
     weights = {s: [jobs[k][3] for k in keys] for s, keys in by_scope.items()}
@@ -156,11 +157,6 @@ def _with_about(text: str, about: tuple[str, ...], templates: dict, rng: random.
     block = [line.replace("{company}", company) for line in rng.sample(about, rng.randint(1, min(4, len(about))))]
     at = rng.choice((0, len(lines)))
     return "\n".join(lines[:at] + block + lines[at:])
-
-
-def _half_common(rng: random.Random, common: Sequence[str], own: Sequence[str]) -> Callable[[], str]:
-    """What fills a {shared} slot: a word every job uses (``common``) or, as often, one of ``own``."""
-    return lambda: rng.choice(common) if rng.random() < 0.5 else rng.choice(own)
 
 
 def _boilerplate(templates: dict, kind: str, rng: random.Random) -> str:
