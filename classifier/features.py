@@ -327,8 +327,9 @@ class LemmaAnalyzer:
         self.__dict__.update(state)
         self._compile()
 
-    def __call__(self, text: str, kind: str | None = None) -> list[str]:
-        return self._grams(self._tokens(text), kind)
+    def __call__(self, text: str, kind: str | None = None, tokens: list[str] | None = None) -> list[str]:
+        """The n-grams of ``text`` (of ``kind``); ``tokens``: its words as cut already, as :meth:`read` takes them."""
+        return self._grams(self._tokens(text) if tokens is None else tokens, kind)
 
     def read(self, text: str, kind: str | None = None, tokens: list[str] | None = None) -> tuple[list[str], str]:
         """The n-grams of ``text`` and its kind: ``kind`` as given, or read off the text's words when
@@ -479,9 +480,14 @@ class FeatureBlocks:
         (matrix,) = self.transform_groups(texts, kinds)
         return matrix
 
-    def transform_groups(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> list[sp.csr_matrix]:
-        """One matrix of feature rows of ``texts`` (of ``kinds``) per group of blocks."""
-        return self._transform(texts, kinds)[0]
+    def transform_groups(
+        self,
+        texts: Iterable[str],
+        kinds: Iterable[str | None] | None = None,
+        tokens: Iterable[list[str] | None] | None = None,
+    ) -> list[sp.csr_matrix]:
+        """One matrix of feature rows of ``texts`` (of ``kinds``) per group of blocks (``tokens`` as below)."""
+        return self._transform(texts, kinds, False, tokens)[0]
 
     def transform_groups_and_kinds(
         self,
@@ -510,7 +516,7 @@ class FeatureBlocks:
                 grams, kind = self.analyse.read(text, kind, cut)
                 read.append(kind)
             else:
-                grams = self.analyse(text, kind)
+                grams = self.analyse(text, kind, cut)
             _count(get, grams, idx, cnt)
             ptr.append(len(idx))
         idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)

@@ -267,14 +267,21 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
         return getattr(self, "scope_", None) is not None
 
     def features_and_scope(
-        self, X: Sequence[str], kinds: Sequence[str | None] | None = None
+        self,
+        X: Sequence[str],
+        kinds: Sequence[str | None] | None = None,
+        cuts: Sequence[list[str]] | None = None,
     ) -> tuple[Any, np.ndarray | None, np.ndarray | None]:
         """Feature rows (as ``features``), scope and ``p_in_scope`` of texts ``X``, from one analysis of each text.
 
-        Scope and ``p_in_scope`` are None for a model without a scope answer.
+        Scope and ``p_in_scope`` are None for a model without a scope answer. ``cuts`` may give the
+        texts' :func:`~classifier.explain.cut`, where the evidence finder cut them already: the
+        features then take their words from it rather than cut each text again.
         """
         check_is_fitted(self)
-        features, _, scopes, p_in, _ = self._scored(list(X), kinds)
+        X = list(X)
+        tokens = None if cuts is None else list(map(feature_tokens, X, cuts))
+        features, _, scopes, p_in, _ = self._scored(X, kinds, tokens=tokens)
         return features, scopes, p_in
 
     def _scored(
@@ -303,7 +310,7 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
             if read_kinds:
                 (features, words), read = blocks.transform_groups_and_kinds(X, kinds, tokens)
             else:
-                features, words = blocks.transform_groups(X, kinds)
+                features, words = blocks.transform_groups(X, kinds, tokens)
         else:  # a model of other n-grams, or none for scope: each block analyses the texts itself
             if read_kinds:
                 given = kinds if kinds is not None else [None] * len(X)

@@ -30,7 +30,7 @@ class PhraseFinder(EvidenceFinder):
         weight = [0.0 if k in peers else entry.weight for k, (_, _, entry) in enumerate(taken)]
         offsets = [0, *accumulate(map(len, parts))]  # token k is parts[2k + 1]
         items: dict[str, str] = {}  # one item per phrase whatever its case; line breaks read as spaces
-        for k in sorted(range(len(taken)), key=lambda k: -weight[k]):
+        for k in sorted(range(len(taken)), key=weight.__getitem__, reverse=True):  # stable: ties in text order
             start, end, entry = taken[k]
             phrase = " ".join(text[offsets[2 * start + 1] : offsets[2 * end]].split())
             item = f"{phrase} ({COLLEAGUE if k in peers else entry.label})"
@@ -56,8 +56,11 @@ class BatchExplainer:
         self.model = model
         self.finder = PhraseFinder(model.lexicon_, top_k)
 
-    def describe(self, texts: Sequence[str], features) -> tuple[list[str], list[str]]:
-        """``evidence`` and ``top_features`` strings for texts and the rows of their CSR feature matrix.
+    def describe(
+        self, texts: Sequence[str], features, cuts: Sequence[list[str]] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """``evidence`` and ``top_features`` strings for texts and the rows of their CSR feature matrix
+        (``cuts``: the texts' :func:`~classifier.explain.cut`, where they were cut already).
 
         Evidence lists distinct phrases as written (runs of white space as one space),
         ``phrase (role)``, heaviest first, then in text order (a role name that names a
@@ -65,7 +68,7 @@ class BatchExplainer:
         ``feature (role contribution)``, largest contribution first.
         """
         evidence, top = [], []
-        for i, found in enumerate(self.finder.find(texts)):
+        for i, found in enumerate(self.finder.find(texts, None, cuts)):
             contributions = self.model.contributions(features, i, self.top_k)
             top.append("; ".join(f"{name} ({role} {abs(c):.2f})" for name, role, c in contributions))
             evidence.append("; ".join(found))

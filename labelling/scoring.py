@@ -14,8 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classifier.explain import cut
 from labelling.errors import LabelError
 
+# Texts explained together: each one's cut (a list of its words and marks, a few times its size)
+# serves the features and the evidence, and a whole chunk's cuts held at once cost 100 MB.
+EXPLAIN_SLICE = 256
 MISSING_TEXT = "missing text: the text column is empty (null) in this row"
 EMPTY_TEXT = "empty text: the text column is empty or only whitespace in this row"
 
@@ -157,9 +161,14 @@ class Scorer:
         if len(idx):
             valid = texts.take(pa.array(idx)).to_numpy(zero_copy_only=False)
             if self.explain:
-                features, valid_scopes, valid_p_in = self.model.features_and_scope(valid)
-                proba[idx] = self.model.predict_proba_features(features)
-                evidence, top = self._explain_rows(valid, features, n, idx)
+                evidence, top = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+                valid_scopes, valid_p_in = np.full(len(idx), None, dtype=object), np.full(len(idx), np.nan)
+                for a in range(0, len(idx), EXPLAIN_SLICE):
+                    part = slice(a, a + EXPLAIN_SLICE)
+                    rows = idx[part]
+                    proba[rows], part_scopes, part_p_in, evidence[rows], top[rows] = self._explained(valid[part])
+                    if part_scopes is not None:  # None from a model without a scope answer
+                        valid_scopes[part], valid_p_in[part] = part_scopes, part_p_in
             else:
                 proba[idx], valid_scopes, valid_p_in = self.model.assess(valid)
             if valid_scopes is not None:
@@ -184,12 +193,17 @@ class Scorer:
             ]
         return pa.Table.from_arrays(columns, schema=self.schema)
 
-    def _explain_rows(self, texts, features, n: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _explained(self, texts) -> tuple:
+        """Probabilities, scopes, ``p_in_scope``, evidence and top features of texts, each cut into words once.
+
+        The evidence finder cuts each text into words and marks; the features take their words from
+        that cut rather than cut the text a second time. A slice's cuts are held only while it is read.
+        """
         from labelling.explain import BatchExplainer
 
         if self._explainer is None:
             self._explainer = BatchExplainer(self.model)
-        evidence = np.full(n, None, dtype=object)
-        top = np.full(n, None, dtype=object)
-        evidence[idx], top[idx] = self._explainer.describe(texts, features)
-        return evidence, top
+        cuts = list(map(cut, texts))
+        features, scopes, p_in = self.model.features_and_scope(texts, cuts=cuts)
+        evidence, top = self._explainer.describe(texts, features, cuts)
+        return self.model.predict_proba_features(features), scopes, p_in, evidence, top

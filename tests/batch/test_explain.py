@@ -1,9 +1,13 @@
 """Batch explanations: evidence is what /classify finds, written as in the text; top features as the model's."""
 
-import pandas as pd
+import copy
 
-from labelling import label_file
+import pandas as pd
+import pyarrow as pa
+
+from labelling import label_file, scoring
 from labelling.explain import BatchExplainer
+from labelling.scoring import Scorer
 
 from .conftest import write_csv
 
@@ -55,3 +59,26 @@ def test_top_features_name_the_role_each_feature_pushes_towards(model, samples):
     _, top = BatchExplainer(model).describe(texts, model.features(texts))
     for sample, line in zip(samples, top):
         assert f"({sample['label']} " in line.split("; ")[0]
+
+
+def test_explained_rows_score_as_plain_ones_whichever_cut_the_features_read(model, monkeypatch):
+    """--explain's rows (features from the evidence finder's cut, or their own where it differs) score as plain rows
+    do, slice by slice, around an empty row."""
+    monkeypatch.setattr(scoring, "EXPLAIN_SLICE", 2)
+    shared = "We deploy models with Kubernetes and run A/B tests; dashboards for the business."
+    texts = [shared, "", shared.replace("with", "for ﬁnance with"), shared.replace("tests", "tests on x-a/b"), "Nurse."]
+    plain = Scorer(model, "v").score(pa.array(texts)).to_pandas()
+    explained = Scorer(model, "v", explain=True).score(pa.array(texts)).to_pandas()
+    assert explained[plain.columns].equals(plain)
+    assert plain["scope"].notna().sum() == 4 and plain["error"][1].startswith("empty text")
+    assert [isinstance(e, str) and bool(e) for e in explained["evidence"]] == [True, False, True, True, False]
+    assert "kubernetes" in explained["evidence"][0].lower()
+
+
+def test_a_model_without_a_scope_answer_explains_rows_with_no_scope(model):
+    """Rows labelled with --explain by a model saved before the scope answer have no scope and no p_in_scope."""
+    old = copy.copy(model)
+    old.scope_ = None
+    out = Scorer(old, "v", explain=True).score(pa.array(["We deploy models with Kubernetes.", "Nurse."])).to_pandas()
+    assert out["scope"].isna().all() and out["p_in_scope"].isna().all()
+    assert out["label"].notna().all() and "kubernetes" in out["evidence"][0].lower()

@@ -3,7 +3,7 @@
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from classifier.explain import EvidenceFinder, cut, feature_tokens
+from classifier.explain import EvidenceFinder, cut, feature_tokens, resolve_matches
 from classifier.features import LemmaAnalyzer
 from classifier.lexicon import Lexicon, LexiconEntry
 
@@ -133,3 +133,17 @@ def test_one_text_alone_gets_the_rows_and_evidence_it_gets_in_a_batch(model):
         assert one.evidence == batch[i].evidence and one.scope_evidence == batch[i].scope_evidence
         rows, _, _ = model.features_and_scope([text])
         assert list(rows.indices) == sorted(set(rows.indices))
+
+
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(1, 4)), max_size=30, unique_by=lambda s: s))
+def test_matches_kept_are_those_the_longest_first_walk_keeps(spans):
+    """Where matches overlap the longest is kept, then the earliest: one-word matches only where no longer one is."""
+    entries = {span: LexiconEntry(f"p{span}", "ml_engineer", 1.0, "duty") for span in spans}
+    found = [(-length, start, start + length, entries[start, length]) for start, length in spans]
+    used, expected = set(), []
+    for _, start, end, entry in sorted(found, key=lambda m: m[:3]):
+        if not used & set(range(start, end)):
+            used |= set(range(start, end))
+            expected.append((start, end, entry))
+    taken, _ = resolve_matches(["w"] * 16, list(reversed(found)))
+    assert taken == sorted(expected, key=lambda m: m[0])
