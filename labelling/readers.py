@@ -10,7 +10,10 @@ take as they are keep their place and carry a read error instead:
   extra fields are joined with commas into the last column, so no value is lost;
 - bytes that do not decode in the file's encoding: shown as U+FFFD;
 - a quoted value never closed: csv reads the rest of the file into it, so that row says
-  on which line the quote opened.
+  on which line the quote opened;
+- a quoted value that spans lines and closes before its field ends (``"a\n3,"b"``): csv
+  reads the lines it spans as one row, so that row says which lines it holds and is not
+  labelled (a well-formed value over several lines is read as it is).
 
 Lines with no characters at all are not rows, as in pandas.
 """
@@ -84,12 +87,11 @@ class CsvBlock:
         """The rows of these records, parsed as the header was; LabelError for an unreadable record."""
         layout = self.layout
         text = self.data if isinstance(self.data, str) else self.data.decode(layout.encoding, "surrogateescape")
-        rows = parse_rows(text, layout.path, self.first_line)
+        rows, errors = parse_records(text, layout.path, self.first_line)
         if len(rows) != self.rows:  # the split and csv disagree: never number rows wrongly
             raise RuntimeError(f"{layout.path} line {self.first_line + 1}: {self.rows} rows cut, {len(rows)} parsed")
-        errors = None
         if self.open_quote is not None and rows:
-            errors = [None] * len(rows)
+            errors = errors or [None] * len(rows)
             errors[-1] = unclosed_quote(self.first_line + self.open_quote + 1, count_lines(self.data) - self.open_quote)
         return rows_chunk(rows, layout.columns, layout.encoding, errors)
 
@@ -106,15 +108,63 @@ def unclosed_quote(line: int, lines: int) -> str:
     )
 
 
+def malformed_quote(first: int, last: int) -> str:
+    """The error of a row read from lines ``first`` to ``last`` whose quoted value closes before its field ends.
+
+    >>> malformed_quote(2, 3)[:58]
+    'malformed quote: a quoted value on lines 2-3 closes before'
+    """
+    return (
+        f"malformed quote: a quoted value on lines {first}-{last} closes before its field ends, so csv read "
+        "these lines as one row and they may hold several; double each quote inside a value (or close the "
+        "quote where the value ends) and label again"
+    )
+
+
+def parse_records(text: str, path: str | Path, first_line: int = 0) -> tuple[list[list[str]], list[str | None] | None]:
+    """The rows (blank lines left out) of CSV ``text`` that starts after ``first_line`` lines of ``path``, and
+    the errors of rows that span lines of malformed CSV (None when there are none).
+
+    Well-formed text is parsed once, strictly. Otherwise each row is read leniently, as before,
+    and a row of several lines that is not well-formed CSV on its own gets
+    :func:`malformed_quote`: a quote that closed a value early has joined lines, maybe several
+    rows, into it. A malformed row of one line (``"a" b``) is read as csv reads it.
+    """
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True) if row], None
+    except csv.Error:
+        pass
+    lines = io.StringIO(text, newline="").readlines()  # the lines csv reads, line ends kept
+    records = csv.reader(lines, strict=False)
+    rows: list[list[str]] = []
+    errors: list[str | None] = []
+    end = 0
+    try:
+        for row in records:
+            start, end = end, records.line_num
+            if row:
+                rows.append(row)
+                joined = end - start > 1 and not _well_formed(lines[start:end])
+                errors.append(malformed_quote(first_line + start + 1, first_line + end) if joined else None)
+    except csv.Error as err:
+        line = first_line + records.line_num
+        raise LabelError(f"{path} line {line}: {err}; a quote is probably not closed") from None
+    return rows, errors if any(errors) else None
+
+
+def _well_formed(lines: list[str]) -> bool:
+    try:
+        for _ in csv.reader(lines, strict=True):
+            pass
+    except csv.Error:
+        return False
+    return True
+
+
 def parse_rows(text: str, path: str | Path, first_line: int = 0) -> list[list[str]]:
     """The rows (blank lines left out) of CSV ``text`` that starts after ``first_line`` lines of ``path``."""
-    csv.field_size_limit(MAX_FIELD_CHARS)
-    rows = csv.reader(io.StringIO(text, newline=""), strict=False)
-    try:
-        return [row for row in rows if row]
-    except csv.Error as err:
-        line = first_line + rows.line_num
-        raise LabelError(f"{path} line {line}: {err}; a quote is probably not closed") from None
+    return parse_records(text, path, first_line)[0]
 
 
 def rows_chunk(rows: list[list[str]], names: list[str], encoding: str, errors: list[str | None] | None = None) -> Chunk:

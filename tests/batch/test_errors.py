@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -201,3 +202,17 @@ def test_the_dask_engine_takes_the_same_lock(tmp_path, jobs_csv, models_dir):
     with job_lock(out), pytest.raises(LabelError, match="another rolelens job"):
         label_with_dask(jobs_csv, out, text_column="text", model_dir=models_dir, log=lambda _m: None)
     assert not out.exists() and not workdir_for(out).exists()
+
+
+def test_a_quote_closed_early_over_lines_flags_the_joined_row(tmp_path, models_dir, capsys):
+    """A quote that closes before its field ends joins lines into one row: that row is flagged, not labelled."""
+    src = tmp_path / "bad.csv"
+    src.write_bytes(b'id,text\n1,Deploy models\n2,"an open quote\n3,"Run A/B tests"\n4,"Two lines,\nquoted well"\n')
+    out = tmp_path / "o.csv"
+    code = main(["label", str(src), "-o", str(out), "--text-column", "text", "--workers", "0"] + [
+        "--model-dir", str(models_dir)])  # fmt: skip
+    printed = capsys.readouterr().out
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert code == 0 and list(rows["id"]) == ["1", "2", "4"] and "malformed quote 1" in printed
+    assert rows["error"][1].startswith("malformed quote: a quoted value on lines 3-4") and rows["label"][1] == ""
+    assert rows["label"][0] and rows["label"][2] and rows["error"][2] == ""

@@ -40,10 +40,11 @@ def read_in_blocks(path, chunk_rows: int, encoding: str = "utf-8"):
 @given(data=csv_bytes, chunk_rows=st.integers(1, 5), read_size=st.integers(1, 9), bom=st.booleans())
 @example(data=b'a\r\n"x\r\ny"\r\n"q""\r\n,"\n', chunk_rows=1, read_size=1, bom=False)
 @example(data=b'h\nx"y,"z\n1\r', chunk_rows=2, read_size=3, bom=True)
+@example(data=b'h\n"a\nb"c\nd\n"e\nf"\n', chunk_rows=1, read_size=2, bom=False)  # a malformed quote over lines
 def test_blocks_hold_exactly_the_rows_csv_reads_from_the_whole_file(
     tmp_path, monkeypatch, data, chunk_rows, read_size, bom
 ):
-    """Quotes, line breaks in values, stray quotes, blank and ragged lines: same rows, same order."""
+    """Quotes, line breaks in values, stray quotes, blank and ragged lines: same rows, same order, same errors."""
     monkeypatch.setattr(records, "READ_SIZE", read_size)
     data = (b"\xef\xbb\xbf" if bom else b"") + data
     path = tmp_path / "in.csv"
@@ -58,7 +59,9 @@ def test_blocks_hold_exactly_the_rows_csv_reads_from_the_whole_file(
     except LabelError as err:
         assert "header opens a quoted value" in str(err) and len(expected) == 1  # it took the whole file
         return
-    want = rows_chunk(expected[1:], columns, "utf-8") if len(expected) > 1 else None
+    _, whole_errors = readers.parse_records(data.decode("utf-8-sig", "surrogateescape"), path)
+    flagged = (whole_errors or [None] * len(expected))[1:]  # rows whose malformed quote joined lines
+    want = rows_chunk(expected[1:], columns, "utf-8", flagged) if len(expected) > 1 else None
     assert columns == [readers._fix_text(c) for c in expected[0]]
     assert sum(counts) == len(expected) - 1
     assert all(n == chunk_rows for n in counts[:-1]) and all(0 < n <= chunk_rows for n in counts)
