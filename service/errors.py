@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.schemas import MAX_DETAILS, ErrorResponse
+from service.strict_json import REPEATED_KEY
 
 EXAMPLE_BODY = '{"text": "...", "kind": "posting"}'
 UPLOAD_HINT = "send the file as multipart/form-data in a field named 'file' (curl -F file=@resume.pdf)"
@@ -112,10 +113,12 @@ def from_validation(exc: RequestValidationError) -> ApiError:
             loc = e.get("loc", ())
             pos = loc[1] if len(loc) > 1 else "?"
             reason = (e.get("ctx") or {}).get("error", "JSON decode error")
+            # A repeated key is JSON whose meaning is open (service.strict_json), not broken syntax.
+            what = "is ambiguous JSON" if str(reason).startswith(REPEATED_KEY) else "is not valid JSON"
             return ApiError(
                 400,
                 "malformed_json",
-                f"the body is not valid JSON ({reason}, character {pos}): send a JSON object "
+                f"the body {what} ({reason}, character {pos}): send a JSON object "
                 f"such as {EXAMPLE_BODY} with Content-Type: application/json",
             )
     details: list[dict[str, str]] = []

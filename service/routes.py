@@ -28,6 +28,7 @@ from service.schemas import (
     unknown_fields,
 )
 from service.settings import Settings
+from service.strict_json import StrictJsonRoute
 
 
 async def require_json(request: Request) -> None:
@@ -66,7 +67,11 @@ async def check_batch_size(request: Request, settings: SettingsDep) -> None:
 
 
 router = APIRouter(responses=error_responses(400, 413, 415, 422, 500))
-json_router = APIRouter(dependencies=[Depends(require_json)], responses=error_responses(400, 413, 415, 422, 500))
+json_router = APIRouter(
+    dependencies=[Depends(require_json)],
+    responses=error_responses(400, 413, 415, 422, 500),
+    route_class=StrictJsonRoute,  # a key given twice is refused, not overwritten
+)
 
 
 def check_length(text: str, settings: Settings, field: str = "text") -> None:

@@ -20,6 +20,19 @@ def test_malformed_json_is_400(api, assert_error):
     assert_error(r, 400, "malformed_json", "not valid JSON", "character", EXAMPLE_BODY)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "key"),
+    [
+        ("/classify", b'{"text": "deploy models to production", "text": "run A/B tests"}', "'text'"),
+        ("/classify/batch", b'{"items": [{"id": 1, "text": "a b c", "kind": "resume", "kind": "posting"}]}', "'kind'"),
+    ],
+)
+def test_a_key_given_twice_is_refused_not_overwritten(api, assert_error, path, body, key):
+    """A field repeated in one JSON object is a 400 naming it, not an answer for whichever value came last."""
+    r = api.post(path, content=body, headers=JSON)
+    assert_error(r, 400, "malformed_json", "ambiguous JSON", f"the key {key} is given twice", "character", EXAMPLE_BODY)
+
+
 def test_invalid_utf8_is_400(api, assert_error):
     """A JSON body with bytes that are not UTF-8 is a 400 naming the offset."""
     r = api.post("/classify", content=b'{"text": "caf\xe9 au lait"}', headers=JSON)
