@@ -28,7 +28,9 @@ async def require_admin(request: Request, settings: SettingsDep) -> None:
 
 
 router = APIRouter(
-    prefix="/admin", dependencies=[Depends(require_admin)], responses=error_responses(401, 403, 409, 413, 500)
+    prefix="/admin",
+    dependencies=[Depends(require_admin)],
+    responses=error_responses(401, 403, 408, 409, 413, 431, 500, 503),
 )
 
 

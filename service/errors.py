@@ -47,13 +47,15 @@ class ApiError(Exception):
 _MEANING = {
     400: "the body is not valid JSON, not UTF-8, or a broken multipart upload",
     401: "a missing or wrong bearer token",
+    408: "the headers or body did not arrive in time (ROLELENS_HEADER_TIMEOUT_SECONDS, _BODY_TIMEOUT_SECONDS)",
     403: "admin endpoints are disabled (ROLELENS_ADMIN_TOKEN is unset)",
     409: "the newest model was refused; the old one keeps serving",
     413: "the body, the file, or its pages or unpacked size are over a limit",
     415: "the body is not JSON, or the file is not PDF, DOCX or UTF-8 text",
     422: "a field is missing or wrong, a text is blank or too long, a batch too large, or a file unreadable",
+    431: "the request's headers are over ROLELENS_MAX_HEADER_BYTES",
     500: "a bug: report the request id",
-    503: "no model is loaded yet",
+    503: "no model is loaded yet, or the server is at a limit (connections, buffered bodies, file readers): retry",
 }
 
 

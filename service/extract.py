@@ -20,7 +20,7 @@ PDF, DOCX, TEXT = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "text/plain",
 )
-ACCEPTED = "PDF, DOCX or UTF-8 plain text"
+ACCEPTED = "PDF, DOCX or plain text in UTF-8, or in UTF-16 with its byte order mark"
 DOCUMENT_PART = "word/document.xml"  # the only part of a DOCX whose text we read
 _RATIO_FLOOR = 64 * 1024  # parts smaller than this cannot hold a bomb worth checking
 

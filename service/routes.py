@@ -66,10 +66,10 @@ async def check_batch_size(request: Request, settings: SettingsDep) -> None:
         )
 
 
-router = APIRouter(responses=error_responses(400, 413, 415, 422, 500))
+router = APIRouter(responses=error_responses(400, 408, 413, 415, 422, 431, 500, 503))
 json_router = APIRouter(
     dependencies=[Depends(require_json)],
-    responses=error_responses(400, 413, 415, 422, 500),
+    responses=error_responses(400, 408, 413, 415, 422, 431, 500, 503),
     route_class=StrictJsonRoute,  # a key given twice is refused, not overwritten
 )
 
@@ -238,17 +238,21 @@ def check_upload_fields(form: FormData) -> None:
     repeated = [k for k in UPLOAD_FIELDS if len(form.getlist(k)) > 1]
     blank = [k for k in ("kind", "explain") if form.get(k) == ""]
     if unknown or repeated or blank:
+        # As for a JSON body, details name each field of ours that is wrong (unknown names are the client's).
+        details = [
+            {"field": k, "message": f"sent {len(form.getlist(k))} times; send one (use /classify/batch for many texts)"}
+            for k in repeated
+        ] + [
+            {"field": k, "message": "empty; send one of its values (see /docs), or leave the field out"} for k in blank
+        ]
         raise ApiError(
             422,
             "invalid_request",
             "; ".join(
                 ([unknown_fields(unknown, UPLOAD_FIELDS, "this upload")] if unknown else [])
-                + [
-                    f"{k}: sent {len(form.getlist(k))} times; send one (use /classify/batch for many texts)"
-                    for k in repeated
-                ]
-                + [f"{k}: empty; send one of its values (see /docs), or leave the field out" for k in blank]
+                + [f"{d['field']}: {d['message']}" for d in details]
             ),
+            details,
         )
 
 

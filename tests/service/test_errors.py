@@ -212,7 +212,7 @@ def test_file_text_over_the_limit_is_422(api, assert_error):
 def test_unsupported_file_types_are_415(api, assert_error, data, hint):
     """Images, legacy Word files and binaries are refused by their bytes, whatever their name."""
     r = upload(api, data, "resume.pdf", "application/pdf")
-    assert_error(r, 415, "unsupported_media_type", hint, "PDF, DOCX or UTF-8 plain text")
+    assert_error(r, 415, "unsupported_media_type", hint, "PDF, DOCX or plain text in UTF-8, or in UTF-16 with its byte")
 
 
 def test_zip_that_is_not_docx_is_415(api, assert_error):
@@ -373,6 +373,19 @@ def test_a_second_file_in_one_upload_is_refused(api, assert_error):
     """Two files in one /classify/file request are refused rather than one being dropped."""
     part = ("file", ("p.txt", POSTING.encode(), "text/plain"))
     assert_error(api.post("/classify/file", files=[part, part]), 422, "invalid_request", "file: sent 2 times")
+
+
+def test_repeated_and_empty_upload_fields_are_each_in_details(api):
+    """A repeated and an empty form field are each named in details, as invalid JSON fields are."""
+    files = [
+        ("file", ("p.txt", POSTING.encode(), "text/plain")),
+        ("kind", (None, "resume")),
+        ("kind", (None, "posting")),
+    ]
+    r = api.post("/classify/file", files=[*files, ("explain", (None, ""))])
+    details = r.json()["error"]["details"]
+    assert r.status_code == 422 and [d["field"] for d in details] == ["kind", "explain"]
+    assert details[0]["message"].startswith("sent 2 times") and details[1]["message"].startswith("empty")
 
 
 def test_json_nested_too_deep_is_malformed_json(api, assert_error):
