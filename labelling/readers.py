@@ -13,7 +13,8 @@ take as they are keep their place and carry a read error instead:
   on which line the quote opened;
 - a quoted value that spans lines and closes before its field ends (``"a\n3,"b"``): csv
   reads the lines it spans as one row, so that row says which lines it holds and is not
-  labelled (a well-formed value over several lines is read as it is).
+  labelled. A value over several lines that is well-formed CSV is one row, as csv reads it,
+  even where a stray quote made it (``"a\n3,b"`` then a line end): that cannot be told apart.
 
 Lines with no characters at all are not rows, as in pandas.
 """
@@ -122,12 +123,12 @@ def malformed_quote(first: int, last: int) -> str:
 
 
 def parse_records(text: str, path: str | Path, first_line: int = 0) -> tuple[list[list[str]], list[str | None] | None]:
-    """The rows (blank lines left out) of CSV ``text`` that starts after ``first_line`` lines of ``path``, and
-    the errors of rows that span lines of malformed CSV (None when there are none).
+    """The rows of CSV ``text`` (as :func:`parse_rows`), and the errors of rows that span lines of malformed CSV
+    (None when there are none).
 
-    Well-formed text is parsed once, strictly. Otherwise each row is read leniently, as before,
-    and a row of several lines that is not well-formed CSV on its own gets
-    :func:`malformed_quote`: a quote that closed a value early has joined lines, maybe several
+    Well-formed text is parsed once, strictly. Otherwise each row is read leniently, as
+    :func:`parse_rows` reads it, and a row of several lines that is not well-formed CSV on its own
+    gets :func:`malformed_quote`: a quote that closed a value early has joined lines, maybe several
     rows, into it. A malformed row of one line (``"a" b``) is read as csv reads it.
     """
     csv.field_size_limit(MAX_FIELD_CHARS)
@@ -135,21 +136,28 @@ def parse_records(text: str, path: str | Path, first_line: int = 0) -> tuple[lis
         return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True) if row], None
     except csv.Error:
         pass
-    lines = io.StringIO(text, newline="").readlines()  # the lines csv reads, line ends kept
-    records = csv.reader(lines, strict=False)
+    held: list[str] = []  # the lines of the row being read, and only those
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            held.append(line)
+            yield line
+
+    records = csv.reader(lines(), strict=False)
     rows: list[list[str]] = []
     errors: list[str | None] = []
-    end = 0
+    start = first_line
     try:
         for row in records:
-            start, end = end, records.line_num
+            span, end = held[:], start + len(held)
+            held.clear()
             if row:
                 rows.append(row)
-                joined = end - start > 1 and not _well_formed(lines[start:end])
-                errors.append(malformed_quote(first_line + start + 1, first_line + end) if joined else None)
+                joined = len(span) > 1 and not _well_formed(span)
+                errors.append(malformed_quote(start + 1, end) if joined else None)
+            start = end
     except csv.Error as err:
-        line = first_line + records.line_num
-        raise LabelError(f"{path} line {line}: {err}; a quote is probably not closed") from None
+        raise _unreadable(path, first_line + records.line_num, err) from None
     return rows, errors if any(errors) else None
 
 
@@ -164,7 +172,16 @@ def _well_formed(lines: list[str]) -> bool:
 
 def parse_rows(text: str, path: str | Path, first_line: int = 0) -> list[list[str]]:
     """The rows (blank lines left out) of CSV ``text`` that starts after ``first_line`` lines of ``path``."""
-    return parse_records(text, path, first_line)[0]
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    rows = csv.reader(io.StringIO(text, newline=""), strict=False)
+    try:
+        return [row for row in rows if row]
+    except csv.Error as err:
+        raise _unreadable(path, first_line + rows.line_num, err) from None
+
+
+def _unreadable(path: str | Path, line: int, err: csv.Error) -> LabelError:
+    return LabelError(f"{path} line {line}: {err}; a quote is probably not closed")
 
 
 def rows_chunk(rows: list[list[str]], names: list[str], encoding: str, errors: list[str | None] | None = None) -> Chunk:

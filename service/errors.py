@@ -47,8 +47,8 @@ class ApiError(Exception):
 _MEANING = {
     400: "the body is not valid JSON, not UTF-8, or a broken multipart upload",
     401: "a missing or wrong bearer token",
-    408: "the headers or body did not arrive in time (ROLELENS_HEADER_TIMEOUT_SECONDS, _BODY_TIMEOUT_SECONDS)",
     403: "admin endpoints are disabled (ROLELENS_ADMIN_TOKEN is unset)",
+    408: "the headers or body did not arrive in time (ROLELENS_HEADER_TIMEOUT_SECONDS, _BODY_TIMEOUT_SECONDS)",
     409: "the newest model was refused; the old one keeps serving",
     413: "the body, the file, or its pages or unpacked size are over a limit",
     415: "the body is not JSON, or the file is not PDF, DOCX or UTF-8 text",
@@ -114,14 +114,17 @@ def from_validation(exc: RequestValidationError) -> ApiError:
         if e.get("type") == "json_invalid":
             loc = e.get("loc", ())
             pos = loc[1] if len(loc) > 1 else "?"
-            reason = (e.get("ctx") or {}).get("error", "JSON decode error")
+            reason = str((e.get("ctx") or {}).get("error", "JSON decode error"))
             # A repeated key is JSON whose meaning is open (service.strict_json), not broken syntax.
-            what = "is ambiguous JSON" if str(reason).startswith(REPEATED_KEY) else "is not valid JSON"
+            what = (
+                f"is ambiguous JSON ({reason})"
+                if reason.startswith(REPEATED_KEY)
+                else f"is not valid JSON ({reason}, character {pos})"
+            )
             return ApiError(
                 400,
                 "malformed_json",
-                f"the body {what} ({reason}, character {pos}): send a JSON object "
-                f"such as {EXAMPLE_BODY} with Content-Type: application/json",
+                f"the body {what}: send a JSON object such as {EXAMPLE_BODY} with Content-Type: application/json",
             )
     details: list[dict[str, str]] = []
     for e in errors:

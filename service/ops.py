@@ -11,7 +11,8 @@ from service.deps import MetricsDep, ModelDep
 from service.errors import ApiError, error_responses
 from service.schemas import Health, Live, Ready
 
-router = APIRouter(responses=error_responses(500))
+# 408, 431 and 503 come from the connection layer, before any route runs (service.connections).
+router = APIRouter(responses=error_responses(408, 431, 500, 503))
 
 
 @router.get("/health/live", response_model=Live, summary="The process is up and answering")
@@ -23,7 +24,6 @@ async def live() -> Live:
     "/health/ready",
     response_model=Ready,
     summary="A model is loaded and requests will be served",
-    responses=error_responses(503),
 )
 async def ready(request: Request) -> Ready:
     slot = getattr(request.app.state, "slot", None)

@@ -209,8 +209,7 @@ def test_a_quote_closed_early_over_lines_flags_the_joined_row(tmp_path, models_d
     src = tmp_path / "bad.csv"
     src.write_bytes(b'id,text\n1,Deploy models\n2,"an open quote\n3,"Run A/B tests"\n4,"Two lines,\nquoted well"\n')
     out = tmp_path / "o.csv"
-    code = main(["label", str(src), "-o", str(out), "--text-column", "text", "--workers", "0"] + [
-        "--model-dir", str(models_dir)])  # fmt: skip
+    code = main(["label", str(src), "-o", str(out), "--text-column", "text", "--model-dir", str(models_dir)])
     printed = capsys.readouterr().out
     rows = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert code == 0 and list(rows["id"]) == ["1", "2", "4"] and "malformed quote 1" in printed

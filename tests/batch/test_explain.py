@@ -62,8 +62,7 @@ def test_top_features_name_the_role_each_feature_pushes_towards(model, samples):
 
 
 def test_explained_rows_score_as_plain_ones_whichever_cut_the_features_read(model, monkeypatch):
-    """--explain's rows (features from the evidence finder's cut, or their own where it differs) score as plain rows
-    do, slice by slice, around an empty row."""
+    """--explain's rows, slice by slice and around an empty row, score as plain rows do, whichever cut they read."""
     monkeypatch.setattr(scoring, "EXPLAIN_SLICE", 2)
     shared = "We deploy models with Kubernetes and run A/B tests; dashboards for the business."
     texts = [shared, "", shared.replace("with", "for ﬁnance with"), shared.replace("tests", "tests on x-a/b"), "Nurse."]

@@ -146,7 +146,9 @@ def test_openapi_declares_every_error_answer_with_its_shape(api):
         ("post", "/classify/batch"): {400, 408, 413, 415, 422, 431, 500, 503},
         ("post", "/classify/file"): {400, 408, 413, 415, 422, 431, 500, 503},
         ("post", "/admin/reload"): {401, 403, 408, 409, 413, 431, 500, 503},
-        ("get", "/health/ready"): {500, 503},
+        ("get", "/health/ready"): {408, 431, 500, 503},
+        ("get", "/health/live"): {408, 431, 500, 503},
+        ("get", "/metrics"): {408, 431, 500, 503},
     }
     for (method, path), statuses in expected.items():
         responses = doc["paths"][path][method]["responses"]
