@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from service.deps import MetricsDep, ModelDep, SettingsDep
-from service.errors import ApiError, error_responses
+from service.errors import UPLOAD_HINT, ApiError, error_responses
 from service.extract import Limits, extract_text, parses_in_worker
 from service.metrics import Metrics
 from service.model_slot import LoadedModel
@@ -42,6 +42,19 @@ async def require_json(request: Request) -> None:
             "unsupported_media_type",
             f"this endpoint takes JSON but the request has {shown}: send Content-Type: "
             "application/json, or upload files to /classify/file",
+        )
+
+
+async def require_multipart(request: Request) -> None:
+    """Refuse a body that is not a multipart upload, as :func:`require_json` refuses one that is not JSON."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "multipart/form-data":
+        shown = f"'{media}'" if media else "no Content-Type"
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"this endpoint takes a file upload but the request has {shown}: {UPLOAD_HINT}, "
+            "or send JSON text to /classify",
         )
 
 
@@ -176,7 +189,10 @@ async def classify_batch(body: BatchRequest, loaded: ModelDep, settings: Setting
 
 
 @router.post(
-    "/classify/file", response_model=FileClassifyResponse, summary="Classify an uploaded PDF, DOCX or plain-text file"
+    "/classify/file",
+    response_model=FileClassifyResponse,
+    summary="Classify an uploaded PDF, DOCX or plain-text file",
+    dependencies=[Depends(require_multipart)],
 )
 async def classify_file(
     file: Annotated[

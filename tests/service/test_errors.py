@@ -169,8 +169,11 @@ def test_file_missing_is_422(api, assert_error):
 
 
 def test_file_endpoint_wants_multipart(api, assert_error):
-    """JSON sent to /classify/file is refused with a hint to upload a file."""
-    assert_error(api.post("/classify/file", json={"text": POSTING}), 422, "invalid_request", "multipart/form-data")
+    """JSON or plain text sent to /classify/file is a 415, as the converse is on /classify, with how to upload."""
+    r = api.post("/classify/file", json={"text": POSTING})
+    assert_error(r, 415, "unsupported_media_type", "'application/json'", "multipart/form-data", "/classify")
+    r = api.post("/classify/file", content=POSTING.encode(), headers={"content-type": "text/plain"})
+    assert_error(r, 415, "unsupported_media_type", "'text/plain'", "curl -F file=@resume.pdf")
 
 
 @pytest.mark.parametrize(
