@@ -71,9 +71,13 @@ _PEER_FILLERS = frozenset({"the", "your", "other"})
 _LIST_WORDS = frozenset({"and", "or"})
 
 
+ROLE, PEER = "role_", "peer_"
+OPENING = "opening_"  # before a role token named at a text's start (``LemmaAnalyzer``'s ``opening``)
+
+
 def phrase_token(label: str, peer: bool = False) -> str:
     """The single feature a role name becomes: ``role_<label>``, or ``peer_<label>`` for colleagues."""
-    return f"{'peer' if peer else 'role'}_{label}"
+    return f"{PEER if peer else ROLE}{label}"
 
 
 def _hyphen_variants(words: tuple[str, ...]):
@@ -310,21 +314,34 @@ class LemmaAnalyzer:
     ['role_ml_engineer', 'want', 'peer_data_scientist', 'train', 'model']
     >>> LemmaAnalyzer((1, 1), roles)("Data scientists and ML engineers work here. ML engineer wanted")
     ['peer_data_scientist', 'peer_ml_engineer', 'work', 'role_ml_engineer', 'want']
+
+    With ``opening`` > 0, a role on offer named among the first ``opening`` words is also one
+    more token, ``opening_role_<label>``, after the n-grams: a posting names the job it offers at its
+    start, while other work names DS/ML roles further on, as the people it serves (the scope
+    model reads it; the role model's analyzer leaves it off).
+
+    >>> LemmaAnalyzer((1, 1), roles, opening=3)("ML engineer wanted; work with data scientists")
+    ['role_ml_engineer', 'want', 'work', 'peer_data_scientist', 'opening_role_ml_engineer']
+    >>> LemmaAnalyzer((1, 1), roles, opening=3)("Work with our data scientists as a new ML engineer")
+    ['work', 'peer_data_scientist', 'new', 'role_ml_engineer']
     """
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None):
+    def __init__(
+        self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None, opening: int = 0
+    ):
         self.ngram_range = tuple(ngram_range)
         self.phrases = {label: list(p) for label, p in (phrases or {}).items()}
+        self.opening = opening
         self._compile()
 
     def _compile(self) -> None:
         self._roles = role_index(self.phrases)
 
     def __getstate__(self):
-        return {"ngram_range": self.ngram_range, "phrases": self.phrases}
+        return {"ngram_range": self.ngram_range, "phrases": self.phrases, "opening": self.opening}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        self.__dict__.update({"opening": 0, **state})
         self._compile()
 
     def __call__(self, text: str, kind: str | None = None, tokens: list[str] | None = None) -> list[str]:
@@ -359,6 +376,8 @@ class LemmaAnalyzer:
         grams = words if low == 1 else []
         for n in range(max(low, 2), high + 1):
             grams.extend(map(" ".join, zip(*(words[k:] for k in range(n)))))
+        if self.opening:
+            grams.extend(sorted({OPENING + w for w in words[: self.opening] if w.startswith(ROLE)}))
         return grams
 
 
@@ -457,8 +476,12 @@ class FeatureBlocks:
     one's ``transform``.
     """
 
-    def __init__(self, vectorizers: Sequence, groups: Sequence[int] | None = None):
-        self.analyse = vectorizers[0].analyzer
+    def __init__(
+        self, vectorizers: Sequence, groups: Sequence[int] | None = None, analyse: LemmaAnalyzer | None = None
+    ):
+        # ``analyse`` may read more than the first block's analyzer (the scope model's opening tokens):
+        # a block looks up only the n-grams of its own vocabulary.
+        self.analyse = analyse if analyse is not None else vectorizers[0].analyzer
         self.dtype = vectorizers[0].dtype
         self.ids: dict[str, int] = {}
         for v in vectorizers:

@@ -23,6 +23,7 @@ from classifier.derived import Derived
 from classifier.explain import Evidence, EvidenceFinder, cut, feature_tokens
 from classifier.features import (
     FeatureBlocks,
+    LemmaAnalyzer,
     make_vectorizer,
     phrase_token,
     transform,
@@ -305,7 +306,9 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
             # same transform (analysing each text again cost a one-text answer a third more).
             role = [self.vectorizer_] if self.corpus_ is None else [self.vectorizer_, self.corpus_["vectorizer"]]
             blocks = self._derived(
-                "_scope_blocks", lambda: FeatureBlocks([*role, scope], groups=(len(role), 1)), scope.vocabulary_
+                "_scope_blocks",
+                lambda: FeatureBlocks([*role, scope], groups=(len(role), 1), analyse=self._joint_analyzer(scope)),
+                scope.vocabulary_,
             )
             if read_kinds:
                 (features, words), read = blocks.transform_groups_and_kinds(X, kinds, tokens)
@@ -321,6 +324,13 @@ class RoleClassifier(Derived, ClassifierMixin, BaseEstimator):
             return features, None, None, None, read
         scopes, p_in = scope.scope_and_p_in(words)
         return features, words, scopes, p_in, read
+
+    def _joint_analyzer(self, scope: ScopeClassifier) -> LemmaAnalyzer:
+        # The role analysis with the scope model's opening tokens, which no role vocabulary holds.
+        analyzer = self.vectorizer_.analyzer
+        if not scope.opening:
+            return analyzer
+        return LemmaAnalyzer(analyzer.ngram_range, analyzer.phrases, scope.opening)
 
     def assess(
         self, X: Sequence[str], kinds: Sequence[str | None] | None = None

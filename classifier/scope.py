@@ -51,6 +51,11 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         (``in`` or ``adjacent``) is below this, else ``adjacent``.
     top_k : int
         How many features ``evidence`` reports per text.
+    opening : int
+        A role on offer named among a text's first ``opening`` words also counts as a feature of its
+        own (``opening_role_<label>``; see ``LemmaAnalyzer``): a posting names its job at its start,
+        other work names DS/ML roles further on. 0 (the default, as models saved before it were
+        fitted) leaves it out; ``make train`` uses 50.
     use_idf : bool
         Weigh each n-gram by its inverse document frequency in the training texts. ``make train``
         turns it off: over generated texts the IDF says how many of the described jobs use a
@@ -73,6 +78,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         top_k: int = 6,
         use_idf: bool = True,
         vocabulary: Sequence[str] | None = None,
+        opening: int = 0,
     ):
         self.lexicon = lexicon
         self.ngram_range = ngram_range
@@ -83,6 +89,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         self.top_k = top_k
         self.use_idf = use_idf
         self.vocabulary = vocabulary
+        self.opening = opening
 
     # --- fitting --------------------------------------------------------------------------
 
@@ -98,7 +105,9 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         self.phrases_ = {
             label: [e.pattern for e in lexicon.for_label(label) if e.kind == "role_name"] for label in lexicon.roles
         }
-        analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_)
+        if isinstance(self.opening, bool) or not isinstance(self.opening, int) or self.opening < 0:
+            raise ValueError(f"opening must be a whole number >= 0, got {self.opening!r}")
+        analyse = self.analyzer()
         grams = [analyse(t) for t in X]
         # Only the vocabulary and IDF (ones without ``use_idf``) are kept: texts arrive analysed.
         vocabulary = None
@@ -126,10 +135,12 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         names are the writer's own and which name colleagues, as in the role model.
         """
         check_is_fitted(self)
-        analyse = self._derived(
-            "_analyse", lambda: LemmaAnalyzer(tuple(self.ngram_range), self.phrases_), self.phrases_
-        )
+        analyse = self._derived("_analyse", self.analyzer, self.phrases_)
         return [analyse(t, k) for t, k in zip(X, kinds if kinds is not None else [None] * len(X))]
+
+    def analyzer(self) -> LemmaAnalyzer:
+        """The analyzer of this model's n-grams: the role model's, with its ``opening`` tokens."""
+        return LemmaAnalyzer(tuple(self.ngram_range), self.phrases_, self.opening)
 
     def _features_of(self, grams: Sequence[list[str]]) -> sp.csr_matrix:
         return tfidf_of_analysed(self.vocabulary_, self.idf_, grams)
@@ -257,6 +268,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             raise ValueError("the scope model's in_at and out_below must be in (0, 1): retrain with `make train`")
         if not isinstance(model.use_idf, bool):
             raise ValueError("the scope model's use_idf must be true or false: retrain with `make train`")
+        if isinstance(model.opening, bool) or not isinstance(model.opening, int) or model.opening < 0:
+            raise ValueError("the scope model's opening must be a whole number >= 0: retrain with `make train`")
         if isinstance(model.top_k, bool) or not isinstance(model.top_k, int) or model.top_k < 0:
             raise ValueError("the scope model's top_k must be a whole number >= 0: retrain with `make train`")
         shapes = (model.idf_.shape, model.coef_.shape, model.intercept_.shape, model.feature_names_.shape)

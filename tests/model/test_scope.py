@@ -130,6 +130,21 @@ def test_self_trained_model_reads_scope_from_its_one_analysis(model):
         assert [f for f, _ in pred.scope_evidence] == [f for f, _ in self_trained.scope_.evidence(text, kind=pred.kind)]
 
 
+def test_the_opening_tokens_reach_the_scope_answer_and_never_the_role_rows(model):
+    """make train reads roles named in a text's opening for scope only: the role rows are the role model's own."""
+    texts = [
+        "Data Scientist wanted. You will run experiments and build statistical models for our product teams.",
+        "We build software for hospitals. You will write Java services used by our data scientists.",
+    ]
+    assert model.scope_.opening > 0 and "opening_role_data_scientist" in model.scope_.vocabulary_
+    assert not any(g.startswith("opening_") for g in model.vectorizer_.vocabulary_)
+    rows, scopes, p_in = model.features_and_scope(texts)
+    assert (rows != model.features(texts)).nnz == 0
+    words = model.scope_.features_of(texts)
+    assert words[0, model.scope_.vocabulary_["opening_role_data_scientist"]] > 0
+    assert list(p_in) == pytest.approx(list(model.scope_.p_in_scope(model.scope_.predict_proba_features(words))))
+
+
 def test_training_reads_scope_without_idf(model):
     """make train fits the scope model on n-gram counts alone: use_idf off and every IDF 1."""
     assert model.scope_.use_idf is False

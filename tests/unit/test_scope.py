@@ -117,6 +117,46 @@ def test_from_state_refuses_a_use_idf_that_is_not_a_flag():
         ScopeClassifier.from_state(config, arrays)
 
 
+def test_a_state_saved_before_opening_loads_with_the_same_answers():
+    """A scope state without opening (saved before it existed) loads with no opening tokens and the same answers."""
+    from classifier.scope import ScopeClassifier
+
+    model = _fitted()
+    config, arrays = model.get_state()
+    del config["params"]["opening"]
+    again = ScopeClassifier.from_state(config, arrays)
+    assert again.opening == 0
+    np.testing.assert_allclose(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+
+
+@pytest.mark.parametrize("opening", [-1, 2.5, True, "50"])
+def test_an_opening_that_is_not_a_count_of_words_is_refused(opening):
+    """A state or a fit whose opening is not a whole number >= 0 is refused with what to do."""
+    from classifier.scope import ScopeClassifier
+
+    config, arrays = _fitted().get_state()
+    config["params"]["opening"] = opening
+    with pytest.raises(ValueError, match="opening"):
+        ScopeClassifier.from_state(config, arrays)
+    with pytest.raises(ValueError, match="opening"):
+        _fitted(opening=opening)
+
+
+def test_a_role_named_in_the_opening_is_a_feature_of_its_own():
+    """With opening, a role on offer named among the first words is one more feature; named later, it is not."""
+    from classifier.lexicon import Lexicon, LexiconEntry
+    from classifier.scope import ScopeClassifier
+
+    lexicon = Lexicon((LexiconEntry("data scientist", "data_scientist", 3.0, "role_name"),))
+    texts = ["data scientist " + t if label == "in" else t for t, label in zip(TEXTS, LABELS)]
+    model = ScopeClassifier(lexicon=lexicon, min_df=1, opening=3).fit(texts * 3, LABELS * 3)
+    early, late = model.analyse(
+        ["Data scientist wanted: statistics", "Statistics, reports, dashboards: a data scientist"]
+    )
+    assert "opening_role_data_scientist" in early and "opening_role_data_scientist" not in late
+    assert "role_data_scientist" in late and "opening_role_data_scientist" in model.vocabulary_
+
+
 def test_scope_examples_are_seeded_and_cover_every_scope():
     """The same seed gives the same texts; every scope gets a third of them."""
     from classifier.lexicon import Lexicon
