@@ -105,7 +105,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         self.phrases_ = {
             label: [e.pattern for e in lexicon.for_label(label) if e.kind == "role_name"] for label in lexicon.roles
         }
-        if isinstance(self.opening, bool) or not isinstance(self.opening, int) or self.opening < 0:
+        if not _is_count(self.opening):
             raise ValueError(f"opening must be a whole number >= 0, got {self.opening!r}")
         analyse = self.analyzer()
         grams = [analyse(t) for t in X]
@@ -268,9 +268,9 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             raise ValueError("the scope model's in_at and out_below must be in (0, 1): retrain with `make train`")
         if not isinstance(model.use_idf, bool):
             raise ValueError("the scope model's use_idf must be true or false: retrain with `make train`")
-        if isinstance(model.opening, bool) or not isinstance(model.opening, int) or model.opening < 0:
+        if not _is_count(model.opening):
             raise ValueError("the scope model's opening must be a whole number >= 0: retrain with `make train`")
-        if isinstance(model.top_k, bool) or not isinstance(model.top_k, int) or model.top_k < 0:
+        if not _is_count(model.top_k):
             raise ValueError("the scope model's top_k must be a whole number >= 0: retrain with `make train`")
         shapes = (model.idf_.shape, model.coef_.shape, model.intercept_.shape, model.feature_names_.shape)
         if shapes != ((n,), (len(SCOPES), n), (len(SCOPES),), (n,)) or not all(
@@ -278,3 +278,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         ):
             raise ValueError("scope state arrays do not match its vocabulary: retrain with `make train`")
         return model
+
+
+def _is_count(value: Any) -> bool:
+    """Whether ``value`` is a whole number >= 0 (a JSON ``true`` is not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -31,12 +31,16 @@ from service.settings import Settings
 from service.strict_json import StrictJsonRoute
 
 
+def _media_type(request: Request) -> tuple[str, str]:
+    """The request's media type, lowercase without parameters, and how an error names it."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media, f"'{media}'" if media else "no Content-Type"
+
+
 async def require_json(request: Request) -> None:
     """Refuse a body that is not declared as JSON, before trying to read it as JSON."""
-    content_type = request.headers.get("content-type", "")
-    media = content_type.split(";", 1)[0].strip().lower()
+    media, shown = _media_type(request)
     if media != "application/json" and not media.endswith("+json"):
-        shown = f"'{media}'" if media else "no Content-Type"
         raise ApiError(
             415,
             "unsupported_media_type",
@@ -47,9 +51,8 @@ async def require_json(request: Request) -> None:
 
 async def require_multipart(request: Request) -> None:
     """Refuse a body that is not a multipart upload, as :func:`require_json` refuses one that is not JSON."""
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    media, shown = _media_type(request)
     if media != "multipart/form-data":
-        shown = f"'{media}'" if media else "no Content-Type"
         raise ApiError(
             415,
             "unsupported_media_type",

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from classifier.features import TOKEN, find_roles, lemma_spans, role_index
+from classifier.features import PEER, ROLE, TOKEN, find_roles, lemma_spans, role_index
 from classifier.model import RoleClassifier
 
 
@@ -251,11 +251,7 @@ def lexicon_candidates(model: RoleClassifier, corpus: Sequence[str], per_role: i
     # "support"): a lexicon phrase has to say which role a text leans to.
     usable = np.array(
         [
-            g not in known
-            and "role_" not in g
-            and "peer_" not in g
-            and not _FRAGMENT.fullmatch(g)
-            and not _DIGIT.search(g)
+            g not in known and ROLE not in g and PEER not in g and not _FRAGMENT.fullmatch(g) and not _DIGIT.search(g)
             for g in names
         ]
     ) & _role_specific(model, vectorizer, corpus)
@@ -331,4 +327,4 @@ def _wordings(grams: set[str], corpus: Sequence[str], analyse: Callable[[str], l
 
 
 def _reads_back(grams: list[str], gram: str) -> bool:
-    return gram in grams and not any(t.startswith(("role_", "peer_")) for g in grams for t in g.split())
+    return gram in grams and not any(t.startswith((ROLE, PEER)) for g in grams for t in g.split())
