@@ -62,6 +62,12 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         word, not how telling it is in a real posting, and as the regularised weights' prior
         it ranked real postings worse (README, "Is it about data science or ML work at all?").
         On by default, as models saved before it existed were fitted.
+    frame_share : float or None
+        An n-gram found in at least this share of the training texts of *every* scope is left out:
+        it is a word of how any posting or resume is written ("team", "work", "experience"), and the
+        weight it would get says only which generated texts happen to lack it (texts about no work
+        do). None (the default, as models saved before it were fitted) keeps every n-gram; ``make
+        train`` uses 0.5.
     vocabulary : sequence of str or None
         Phrases whose n-grams are the features (job titles, duties, skills); ``None``
         takes every n-gram found in ``min_df`` training texts.
@@ -79,6 +85,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         use_idf: bool = True,
         vocabulary: Sequence[str] | None = None,
         opening: int = 0,
+        frame_share: float | None = None,
     ):
         self.lexicon = lexicon
         self.ngram_range = ngram_range
@@ -90,6 +97,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         self.use_idf = use_idf
         self.vocabulary = vocabulary
         self.opening = opening
+        self.frame_share = frame_share
 
     # --- fitting --------------------------------------------------------------------------
 
@@ -107,6 +115,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         }
         if not _is_count(self.opening):
             raise ValueError(f"opening must be a whole number >= 0, got {self.opening!r}")
+        if not _is_share(self.frame_share):
+            raise ValueError(f"frame_share must be None or a number in (0, 1], got {self.frame_share!r}")
         analyse = self.analyzer()
         grams = [analyse(t) for t in X]
         # Only the vocabulary and IDF (ones without ``use_idf``) are kept: texts arrive analysed.
@@ -115,9 +125,17 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             vocabulary = sorted({g for phrase in self.vocabulary for g in analyse(phrase)})
         vectorizer = TfidfVectorizer(analyzer=as_is, min_df=self.min_df, vocabulary=vocabulary, use_idf=self.use_idf)
         names = vectorizer.fit(grams).get_feature_names_out()
+        idf = vectorizer.idf_.astype(np.float64) if self.use_idf else np.ones(len(names))
         self.vocabulary_ = {str(g): j for j, g in enumerate(names)}
-        self.idf_ = vectorizer.idf_.astype(np.float64) if self.use_idf else np.ones(len(names))
+        self.idf_ = idf
         features = self._features_of(grams)
+        if self.frame_share is not None:
+            present = features > 0
+            share = np.vstack([np.asarray(present[y == s].mean(axis=0)).ravel() for s in SCOPES]).min(axis=0)
+            kept = share < self.frame_share
+            names, self.idf_ = names[kept], idf[kept]
+            self.vocabulary_ = {str(g): j for j, g in enumerate(names)}
+            features = self._features_of(grams)
         clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
         clf.fit(features, y)
         self.classes_ = clf.classes_
@@ -272,6 +290,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             raise ValueError("the scope model's opening must be a whole number >= 0: retrain with `make train`")
         if not _is_count(model.top_k):
             raise ValueError("the scope model's top_k must be a whole number >= 0: retrain with `make train`")
+        if not _is_share(model.frame_share):
+            raise ValueError("the scope model's frame_share must be null or a number in (0, 1]: retrain")
         shapes = (model.idf_.shape, model.coef_.shape, model.intercept_.shape, model.feature_names_.shape)
         if shapes != ((n,), (len(SCOPES), n), (len(SCOPES),), (n,)) or not all(
             np.all(np.isfinite(a)) for a in (model.idf_, model.coef_, model.intercept_)
@@ -283,3 +303,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
 def _is_count(value: Any) -> bool:
     """Whether ``value`` is a whole number >= 0 (a JSON ``true`` is not)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_share(value: Any) -> bool:
+    """Whether ``value`` is None or a number in (0, 1] (a JSON ``true`` is not)."""
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1)

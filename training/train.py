@@ -197,8 +197,15 @@ def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_s
     # A role on offer named in a text's first 50 words counts once more (``opening``): a posting names its
     # job at its start, other work names DS/ML roles further on, as the people it serves. 50 words (about
     # a posting's first two or three sentences) was set once, not compared (README, scope section).
+    # N-grams in half or more of the texts of every scope ("team", "work") are words of any text's frame:
+    # their weights would say which generated texts lack them (those about no work), not which work a
+    # text is about. The half was set once, not compared.
     scope = ScopeClassifier(
-        vocabulary=scope_vocabulary(data_dir, lexicon, roles), ngram_range=(1, 2), use_idf=False, opening=50
+        vocabulary=scope_vocabulary(data_dir, lexicon, roles),
+        ngram_range=(1, 2),
+        use_idf=False,
+        opening=50,
+        frame_share=0.5,
     )
     fit_x, held_x, fit_y, held_y = train_test_split(texts, labels, test_size=0.2, random_state=seed, stratify=labels)
     held = model.fit_scope(fit_x, fit_y, scope).scope_.predict(held_x)

@@ -149,3 +149,10 @@ def test_training_reads_scope_without_idf(model):
     """make train fits the scope model on n-gram counts alone: use_idf off and every IDF 1."""
     assert model.scope_.use_idf is False
     assert np.all(model.scope_.idf_ == 1.0)
+
+
+def test_training_leaves_out_the_words_of_every_texts_frame(model):
+    """make train's scope model reads no word that half the texts of every scope carry ("team", "work")."""
+    assert model.scope_.frame_share == 0.5
+    assert not {"team", "work", "experience"} & set(model.scope_.vocabulary_)
+    assert {"model", "deploy", "nurse"} <= set(model.scope_.vocabulary_)

@@ -20,9 +20,13 @@ LABELS = ["in", "in", "adjacent", "adjacent", "out", "out"]
 
 
 def _fitted(**params):
+    return _fitted_on(TEXTS, **params)
+
+
+def _fitted_on(texts, **params):
     from classifier.scope import ScopeClassifier
 
-    return ScopeClassifier(min_df=1, **params).fit(TEXTS * 3, LABELS * 3)
+    return ScopeClassifier(min_df=1, **params).fit(texts * 3, LABELS * 3)
 
 
 def test_fit_learns_the_three_scopes():
@@ -129,17 +133,23 @@ def test_a_state_saved_before_opening_loads_with_the_same_answers():
     np.testing.assert_allclose(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
 
 
-@pytest.mark.parametrize("opening", [-1, 2.5, True, "50"])
-def test_an_opening_that_is_not_a_count_of_words_is_refused(opening):
-    """A state or a fit whose opening is not a whole number >= 0 is refused with what to do."""
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        *(("opening", v) for v in (-1, 2.5, True, "50")),  # a whole number of words >= 0
+        *(("frame_share", v) for v in (0, -0.5, 1.5, True, "0.5")),  # None or a share in (0, 1]
+    ],
+)
+def test_a_parameter_out_of_its_range_is_refused(param, value):
+    """A state or a fit with an opening or frame_share out of its range is refused, the parameter named."""
     from classifier.scope import ScopeClassifier
 
     config, arrays = _fitted().get_state()
-    config["params"]["opening"] = opening
-    with pytest.raises(ValueError, match="opening"):
+    config["params"][param] = value
+    with pytest.raises(ValueError, match=param):
         ScopeClassifier.from_state(config, arrays)
-    with pytest.raises(ValueError, match="opening"):
-        _fitted(opening=opening)
+    with pytest.raises(ValueError, match=param):
+        _fitted(**{param: value})
 
 
 def test_a_role_named_in_the_opening_is_a_feature_of_its_own():
@@ -155,6 +165,30 @@ def test_a_role_named_in_the_opening_is_a_feature_of_its_own():
     )
     assert "opening_role_data_scientist" in early and "opening_role_data_scientist" not in late
     assert "role_data_scientist" in late and "opening_role_data_scientist" in model.vocabulary_
+
+
+def test_words_in_most_texts_of_every_scope_are_left_out_with_frame_share():
+    """frame_share leaves out an n-gram found in that share of every scope's texts; one scope's common words stay."""
+    texts = [f"team work {t}" for t in TEXTS]
+    kept = _fitted_on(texts).vocabulary_
+    framed = _fitted_on(texts, frame_share=0.5)
+    assert {"team", "work"} <= set(kept)
+    assert not {"team", "work"} & set(framed.vocabulary_)
+    assert {"model", "sql", "patient"} <= set(framed.vocabulary_)  # common in one scope only
+    assert len(framed.feature_names_) == len(framed.vocabulary_) == framed.coef_.shape[1]
+    assert list(framed.predict(texts)) == LABELS
+
+
+def test_a_state_saved_before_frame_share_loads_with_the_same_answers():
+    """A scope state without frame_share (saved before it existed) loads and answers as the model it came from."""
+    from classifier.scope import ScopeClassifier
+
+    model = _fitted(frame_share=0.5)
+    config, arrays = model.get_state()
+    del config["params"]["frame_share"]
+    again = ScopeClassifier.from_state(config, arrays)
+    assert again.frame_share is None
+    np.testing.assert_allclose(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
 
 
 def test_scope_examples_are_seeded_and_cover_every_scope():
