@@ -72,7 +72,7 @@ _LIST_WORDS = frozenset({"and", "or"})
 
 
 ROLE, PEER = "role_", "peer_"
-OPENING = "opening_"  # before a role token named at a text's start (``LemmaAnalyzer``'s ``opening``)
+OPENING = "opening_"  # before a word or role token of a text's start (``LemmaAnalyzer``'s ``opening``)
 
 
 def phrase_token(label: str, peer: bool = False) -> str:
@@ -315,33 +315,52 @@ class LemmaAnalyzer:
     >>> LemmaAnalyzer((1, 1), roles)("Data scientists and ML engineers work here. ML engineer wanted")
     ['peer_data_scientist', 'peer_ml_engineer', 'work', 'role_ml_engineer', 'want']
 
-    With ``opening`` > 0, a role on offer named among the first ``opening`` words is also one
-    more token, ``opening_role_<label>``, after the n-grams: a posting names the job it offers at its
-    start, while other work names DS/ML roles further on, as the people it serves (the scope
-    model reads it; the role model's analyzer leaves it off).
+    With ``opening`` > 0, each of the first ``opening`` words, and a role on offer named among them,
+    is also one more token, ``opening_<word>`` or ``opening_role_<label>``, after the n-grams (once
+    each; colleagues' names are left out): a posting says what the job is at its start, while a
+    posting for other work names DS/ML work further on, as what the company sells, the people it
+    serves or a plus (the scope model reads them; the role model's analyzer leaves them off).
 
-    >>> LemmaAnalyzer((1, 1), roles, opening=3)("ML engineer wanted; work with data scientists")
-    ['role_ml_engineer', 'want', 'work', 'peer_data_scientist', 'opening_role_ml_engineer']
+    >>> LemmaAnalyzer((1, 1), roles, opening=3)("ML engineer wanted; work with data scientists")[4:]
+    ['opening_role_ml_engineer', 'opening_want', 'opening_work']
     >>> LemmaAnalyzer((1, 1), roles, opening=3)("Work with our data scientists as a new ML engineer")
-    ['work', 'peer_data_scientist', 'new', 'role_ml_engineer']
+    ['work', 'peer_data_scientist', 'new', 'role_ml_engineer', 'opening_work', 'opening_new']
+
+    ``openers``, when given, are the only words (or role tokens) whose opening tokens are made: a
+    fitted model passes those its vocabulary holds, since making the others cost a prediction more
+    than the features they would not be.
+
+    >>> LemmaAnalyzer((1, 1), roles, opening=3, openers=["work"])("ML engineer wanted; work with data scientists")
+    ['role_ml_engineer', 'want', 'work', 'peer_data_scientist', 'opening_work']
     """
 
     def __init__(
-        self, ngram_range: tuple[int, int] = (1, 2), phrases: dict[str, list[str]] | None = None, opening: int = 0
+        self,
+        ngram_range: tuple[int, int] = (1, 2),
+        phrases: dict[str, list[str]] | None = None,
+        opening: int = 0,
+        openers: Iterable[str] | None = None,
     ):
         self.ngram_range = tuple(ngram_range)
         self.phrases = {label: list(p) for label, p in (phrases or {}).items()}
         self.opening = opening
+        self.openers = None if openers is None else sorted(set(openers))
         self._compile()
 
     def _compile(self) -> None:
         self._roles = role_index(self.phrases)
+        self._opened = None if self.openers is None else {w: OPENING + w for w in self.openers}
 
     def __getstate__(self):
-        return {"ngram_range": self.ngram_range, "phrases": self.phrases, "opening": self.opening}
+        return {
+            "ngram_range": self.ngram_range,
+            "phrases": self.phrases,
+            "opening": self.opening,
+            "openers": self.openers,
+        }
 
     def __setstate__(self, state):
-        self.__dict__.update({"opening": 0, **state})
+        self.__dict__.update({"opening": 0, "openers": None, **state})
         self._compile()
 
     def __call__(self, text: str, kind: str | None = None, tokens: list[str] | None = None) -> list[str]:
@@ -377,8 +396,18 @@ class LemmaAnalyzer:
         for n in range(max(low, 2), high + 1):
             grams.extend(map(" ".join, zip(*(words[k:] for k in range(n)))))
         if self.opening:
-            grams.extend(sorted({OPENING + w for w in words[: self.opening] if w.startswith(ROLE)}))
+            # Each once, in the order of the text; a dict look-up, where it can, costs less than a new string.
+            head = dict.fromkeys(words[: self.opening])
+            if self._opened is None:
+                grams.extend(OPENING + w for w in head if not w.startswith(PEER))
+            else:
+                grams.extend(filter(None, map(self._opened.get, head)))
         return grams
+
+
+def openers_of(vocabulary: Iterable[str]) -> list[str]:
+    """The words and role tokens whose opening tokens (``opening_<word>``) ``vocabulary`` holds."""
+    return [g[len(OPENING) :] for g in vocabulary if g.startswith(OPENING)]
 
 
 def make_vectorizer(
@@ -473,11 +502,16 @@ class FeatureBlocks:
     how many consecutive blocks make each matrix that :meth:`transform_groups` returns (default:
     all of them, one matrix); in a matrix each block's columns follow the previous block's, and
     each row of each block has unit length: the same numbers as ``scipy.sparse.hstack`` of each
-    one's ``transform``.
+    one's ``transform``. ``ordered`` says, per group, whether a row's columns come in order (default:
+    every group's); a group read only by a product and by per-row look-ups can skip it.
     """
 
     def __init__(
-        self, vectorizers: Sequence, groups: Sequence[int] | None = None, analyse: LemmaAnalyzer | None = None
+        self,
+        vectorizers: Sequence,
+        groups: Sequence[int] | None = None,
+        analyse: LemmaAnalyzer | None = None,
+        ordered: Sequence[bool] | None = None,
     ):
         # ``analyse`` may read more than the first block's analyzer (the scope model's opening tokens):
         # a block looks up only the n-grams of its own vocabulary.
@@ -497,6 +531,7 @@ class FeatureBlocks:
                 row[[self.ids[g] for g in v.vocabulary_]] = np.fromiter(v.vocabulary_.values(), np.int64) + offset
             block = np.repeat(np.arange(len(blocks)), np.diff(offsets)) if len(blocks) > 1 else None
             self.groups.append((columns, np.concatenate([v.idf_ for v in blocks]), block))
+        self.ordered = list(ordered) if ordered is not None else [True] * len(self.groups)
 
     def transform(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> sp.csr_matrix:
         """The feature rows of ``texts`` (of ``kinds``), every block's columns in order (one group)."""
@@ -544,19 +579,19 @@ class FeatureBlocks:
             ptr.append(len(idx))
         idx, cnt, ptr = np.asarray(idx, dtype=np.int64), np.asarray(cnt, dtype=np.int64), np.asarray(ptr)
         out = []
-        for columns, idf, block in self.groups:
+        for (columns, idf, block), ordered in zip(self.groups, self.ordered):
             if block is None and len(ptr) == 2:  # one block, one text: as the service sends them
                 col = columns[0, idx]
                 keep = col >= 0
                 kept = col[keep]
-                out.append(_rows((0, len(kept)), kept, cnt[keep], idf, self.dtype))
+                out.append(_rows((0, len(kept)), kept, cnt[keep], idf, self.dtype, ordered=ordered))
                 continue
             # Entries in text order, each n-gram's blocks side by side: a text's entries stay together.
-            col = columns[:, idx].T.ravel()
+            col = columns[0, idx] if block is None else columns[:, idx].T.ravel()
             keep = col >= 0
             indptr = np.concatenate(([0], np.cumsum(keep)))[ptr * len(columns)]
-            counts = np.repeat(cnt, len(columns))[keep]
-            out.append(_rows(indptr, col[keep], counts, idf, self.dtype, block, len(columns)))
+            counts = (cnt if block is None else np.repeat(cnt, len(columns)))[keep]
+            out.append(_rows(indptr, col[keep], counts, idf, self.dtype, block, len(columns), ordered))
         return out, read
 
 
@@ -578,14 +613,17 @@ def _count(get, grams: list[str], indices: list[int], counts: list[int]) -> None
     counts.extend(row.values())
 
 
-def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr_matrix:
-    """Sublinear TF-IDF rows from each text's columns and counts, each row of each block to unit length."""
+def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1, ordered=True) -> sp.csr_matrix:
+    """Sublinear TF-IDF rows from each text's columns and counts, each row of each block to unit length;
+    a row's columns in order when ``ordered``, else as the text gave them, alone or in a batch (a row's
+    sums then run in one order both ways, and a text gets the same answer either way)."""
     columns = np.asarray(indices, dtype=np.int64)
     data = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * idf[columns]
     if block is None and len(indptr) == 2:  # one text, as the service sends: one norm, sorted here
         norm = np.sqrt(data @ data)
-        order = columns.argsort()
-        return _one_row((data[order] / (norm or 1.0)).astype(dtype), columns[order].astype(np.int32), len(idf), dtype)
+        order = columns.argsort() if ordered else slice(None)
+        data, columns = (data[order] / (norm or 1.0)).astype(dtype), columns[order].astype(np.int32)
+        return _one_row(data, columns, len(idf), dtype, ordered)
     rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
     groups = rows if block is None else rows * n_blocks + block[columns]
     norms = np.sqrt(np.bincount(groups, weights=data**2, minlength=(len(indptr) - 1) * n_blocks))
@@ -594,12 +632,13 @@ def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1) -> sp.csr
         (data.astype(dtype), columns.astype(np.int32), np.asarray(indptr, dtype=np.int32)),
         shape=(len(indptr) - 1, len(idf)),
     )
-    matrix.sort_indices()
+    if ordered:
+        matrix.sort_indices()
     return matrix
 
 
-def _one_row(data: np.ndarray, indices: np.ndarray, n_columns: int, dtype) -> sp.csr_matrix:
-    """A one-row matrix of ``data`` at ``indices`` (sorted, each once), built without scipy's checks.
+def _one_row(data: np.ndarray, indices: np.ndarray, n_columns: int, dtype, ordered: bool = True) -> sp.csr_matrix:
+    """A one-row matrix of ``data`` at ``indices`` (each once; sorted when ``ordered``), built without scipy's checks.
 
     The constructor checks its index arrays: 8 us a matrix on a quiet machine, twice that in a
     busy server, for the two matrices of every one-text answer. A copy of an empty row of the
@@ -607,6 +646,8 @@ def _one_row(data: np.ndarray, indices: np.ndarray, n_columns: int, dtype) -> sp
     """
     row = copy.copy(_empty_row(n_columns, np.dtype(dtype)))
     row.data, row.indices, row.indptr = data, indices, np.array([0, len(indices)], dtype=np.int32)
+    if not ordered:
+        row.has_sorted_indices = False
     return row
 
 

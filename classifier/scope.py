@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.derived import Derived
-from classifier.features import LemmaAnalyzer, as_is, tfidf_of_analysed
+from classifier.features import OPENING, LemmaAnalyzer, as_is, openers_of, tfidf_of_analysed
 from classifier.lexicon import Lexicon
 
 SCOPES = ("adjacent", "in", "out")  # sorted, as ``classes_`` holds them
@@ -117,7 +117,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             raise ValueError(f"opening must be a whole number >= 0, got {self.opening!r}")
         if not _is_share(self.frame_share):
             raise ValueError(f"frame_share must be None or a number in (0, 1], got {self.frame_share!r}")
-        analyse = self.analyzer()
+        analyse = LemmaAnalyzer(tuple(self.ngram_range), self.phrases_, self.opening)
         grams = [analyse(t) for t in X]
         # Only the vocabulary and IDF (ones without ``use_idf``) are kept: texts arrive analysed.
         vocabulary = None
@@ -157,8 +157,9 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         return [analyse(t, k) for t, k in zip(X, kinds if kinds is not None else [None] * len(X))]
 
     def analyzer(self) -> LemmaAnalyzer:
-        """The analyzer of this model's n-grams: the role model's, with its ``opening`` tokens."""
-        return LemmaAnalyzer(tuple(self.ngram_range), self.phrases_, self.opening)
+        """The analyzer of this model's n-grams: the role model's, with the ``opening`` tokens it reads."""
+        check_is_fitted(self)
+        return LemmaAnalyzer(tuple(self.ngram_range), self.phrases_, self.opening, openers_of(self.vocabulary_))
 
     def _features_of(self, grams: Sequence[list[str]]) -> sp.csr_matrix:
         return tfidf_of_analysed(self.vocabulary_, self.idf_, grams)
@@ -222,7 +223,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         """The ``k`` features of ``text`` (of ``kind``) that moved it most towards or away from ``in``.
 
         Each is (feature, signed share): a positive share pushes towards ``in`` (DS/ML work), a
-        negative one away from it.
+        negative one away from it. A word or role among the text's first ``opening`` words is one
+        feature, its opening token's share added to its own.
         """
         return self.evidence_of(self.features_of([text], [kind]), 0, k)
 
@@ -232,8 +234,19 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         lo, hi = features.indptr[i], features.indptr[i + 1]
         indices, data = features.indices[lo:hi], features.data[lo:hi]
         contrib = data * self._derived("_in_weights", self._weights_in, self.coef_)[indices]
-        order = np.argsort(-np.abs(contrib))[: self.top_k if k is None else k]
-        return [(str(self.feature_names_[indices[j]]), float(contrib[j])) for j in order if contrib[j]]
+        names, group = self._derived("_shown", self._shown, self.feature_names_)
+        shown, where = np.unique(group[indices], return_inverse=True)
+        contrib = np.bincount(where, weights=contrib, minlength=len(shown))
+        # Largest first, ties by name: the same list whatever order the row's columns come in.
+        order = np.lexsort((shown, -np.abs(contrib)))[: self.top_k if k is None else k]
+        return [(str(names[shown[j]]), float(contrib[j])) for j in order if contrib[j]]
+
+    def _shown(self) -> tuple[np.ndarray, np.ndarray]:
+        # A word of the opening is one piece of evidence, its ``opening_`` feature's share added to the
+        # word's own: the two weights are learnt together, and either alone can point the wrong way.
+        names = [n[len(OPENING) :] if n.startswith(OPENING) else n for n in map(str, self.feature_names_)]
+        shown, group = np.unique(np.array(names, dtype=object), return_inverse=True)
+        return shown, group
 
     def _weights_in(self) -> np.ndarray:
         # The log-odds of ``in`` against the other two, feature by feature.

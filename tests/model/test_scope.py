@@ -142,6 +142,7 @@ def test_the_opening_tokens_reach_the_scope_answer_and_never_the_role_rows(model
     assert (rows != model.features(texts)).nnz == 0
     words = model.scope_.features_of(texts)
     assert words[0, model.scope_.vocabulary_["opening_role_data_scientist"]] > 0
+    assert words[0, model.scope_.vocabulary_["opening_experiment"]] > 0  # the words of the opening too
     assert list(p_in) == pytest.approx(list(model.scope_.p_in_scope(model.scope_.predict_proba_features(words))))
 
 

@@ -152,8 +152,8 @@ def test_a_parameter_out_of_its_range_is_refused(param, value):
         _fitted(**{param: value})
 
 
-def test_a_role_named_in_the_opening_is_a_feature_of_its_own():
-    """With opening, a role on offer named among the first words is one more feature; named later, it is not."""
+def test_a_role_or_word_in_the_opening_is_a_feature_of_its_own():
+    """With opening, a role on offer or a word among the first words is one more feature; named later, it is not."""
     from classifier.lexicon import Lexicon, LexiconEntry
     from classifier.scope import ScopeClassifier
 
@@ -161,10 +161,39 @@ def test_a_role_named_in_the_opening_is_a_feature_of_its_own():
     texts = ["data scientist " + t if label == "in" else t for t, label in zip(TEXTS, LABELS)]
     model = ScopeClassifier(lexicon=lexicon, min_df=1, opening=3).fit(texts * 3, LABELS * 3)
     early, late = model.analyse(
-        ["Data scientist wanted: statistics", "Statistics, reports, dashboards: a data scientist"]
+        ["Data scientist wanted: statistical models", "SQL reports, dashboards: a data scientist"]
     )
-    assert "opening_role_data_scientist" in early and "opening_role_data_scientist" not in late
-    assert "role_data_scientist" in late and "opening_role_data_scientist" in model.vocabulary_
+    assert {"opening_role_data_scientist", "opening_statistical"} <= set(early) and "opening_sql" not in early
+    assert "role_data_scientist" in late and "opening_sql" in late  # the first three words only
+    assert not {"opening_role_data_scientist", "opening_statistical"} & set(late)
+    (colleague,) = model.analyse(["Support our data scientists"])
+    assert "peer_data_scientist" in colleague and not any(g.startswith("opening_peer") for g in colleague)
+
+
+def test_a_fitted_model_makes_only_the_opening_tokens_it_reads_and_the_same_rows():
+    """Fitted, the analysis leaves out opening tokens the vocabulary lacks; the feature rows are those of them all."""
+    from classifier.features import LemmaAnalyzer, tfidf_of_analysed
+
+    model = _fitted(opening=3)
+    text = "Train models, write quarterly reports for the ward"
+    every = LemmaAnalyzer((1, 1), {}, opening=3)(text)
+    (made,) = model.analyse([text])
+    assert "opening_write" in every and "opening_write" not in made and "opening_train" in made
+    expected = tfidf_of_analysed(model.vocabulary_, model.idf_, [every])
+    assert (model.features_of([text]) != expected).nnz == 0
+
+
+def test_a_word_of_the_opening_is_one_piece_of_evidence():
+    """Scope evidence names a word of the opening once, its opening token's share added to the word's own."""
+    model = _fitted(opening=3)
+    text = "Train models, write quarterly reports for the ward"
+    evidence = dict(model.evidence(text, k=50))
+    assert evidence and not any(f.startswith("opening_") for f in evidence)
+    row, vocabulary = model.features_of([text]), model.vocabulary_
+    col = list(model.classes_).index("in")
+    towards_in = model.coef_[col] - np.delete(model.coef_, col, axis=0).mean(axis=0)
+    share = [row[0, vocabulary[g]] * towards_in[vocabulary[g]] for g in ("train", "opening_train")]
+    assert all(share) and evidence["train"] == pytest.approx(sum(share))
 
 
 def test_words_in_most_texts_of_every_scope_are_left_out_with_frame_share():
