@@ -71,6 +71,7 @@ def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
     both = FeatureBlocks([model.vectorizer_, second]).transform(texts)
     apart = sp.hstack([model.vectorizer_.transform(texts), second.transform(texts)]).toarray()
     assert both.shape == apart.shape and np.abs(both.toarray() - apart).max() < 1e-6
+    assert both.has_sorted_indices  # the first block counted in its column order needs no sorting
 
 
 @given(st.text(alphabet=["a", "/", "b", " ", "_", "é", "1", "²", "-", "A"], max_size=14))
@@ -87,3 +88,20 @@ def test_one_text_rows_are_their_own_and_equal_the_batch_rows(model):
     assert (first != batch[0]).nnz == 0 and (second != batch[1]).nnz == 0
     assert first.data is not second.data and first.indices is not second.indices
     assert first.has_canonical_format and list(first.indices) == sorted(first.indices)
+
+
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "x", "y"]), max_size=8), max_size=6))
+def test_counting_gives_each_texts_known_ngrams_once_with_their_counts(texts):
+    """Each text's n-grams that the vocabulary holds come once each, with their counts, in id order."""
+    from collections import Counter
+
+    from classifier.features import _count
+
+    vocabulary = {"a": 2, "b": 0, "c": 1}
+    ids, counts, indptr = _count(vocabulary.get, len(vocabulary), iter(texts))
+    assert len(indptr) == len(texts) + 1 and indptr[0] == 0
+    for i, grams in enumerate(texts):
+        row = slice(indptr[i], indptr[i + 1])
+        found = dict(zip(ids[row].tolist(), counts[row].tolist()))
+        assert found == Counter(vocabulary[g] for g in grams if g in vocabulary)
+        assert ids[row].tolist() == sorted(found)
