@@ -390,13 +390,15 @@ class LemmaAnalyzer:
         if self._roles:
             tokens = mark_roles(tokens, self._roles, kind)
         words = [table.get(w, w) for w in tokens if w not in stops]
+        # The opening's words, each once, in the order of the text: taken before ``words`` grows into
+        # ``grams`` (the same list, when single words are n-grams), so a short text's pairs are not among them.
+        head = dict.fromkeys(words[: self.opening]) if self.opening else None
         low, high = self.ngram_range
         grams = words if low == 1 else []
         for n in range(max(low, 2), high + 1):
             grams.extend(map(" ".join, zip(*(words[k:] for k in range(n)))))
-        if self.opening:
-            # Each once, in the order of the text; a dict look-up, where it can, costs less than a new string.
-            head = dict.fromkeys(words[: self.opening])
+        if head is not None:
+            # A dict look-up, where it can, costs less than a new string.
             if self._opened is None:
                 grams.extend(OPENING + w for w in head if not w.startswith(PEER))
             else:
@@ -533,6 +535,8 @@ class FeatureBlocks:
             block = np.repeat(np.arange(len(blocks)), np.diff(offsets)) if len(blocks) > 1 else None
             self.groups.append((columns, np.concatenate([v.idf_ for v in blocks]), block))
         self.ordered = list(ordered) if ordered is not None else [True] * len(self.groups)
+        if len(self.ordered) != len(self.groups):
+            raise ValueError(f"ordered needs one flag per group: {len(self.groups)}, got {len(self.ordered)}")
 
     def transform(self, texts: Iterable[str], kinds: Iterable[str | None] | None = None) -> sp.csr_matrix:
         """The feature rows of ``texts`` (of ``kinds``), every block's columns in order (one group)."""
@@ -636,7 +640,7 @@ def _rows(indptr, indices, counts, idf, dtype, block=None, n_blocks=1, ordered=T
     batch (a row's sums then run in one order both ways, and a text gets the same answer either way)."""
     columns = np.asarray(indices, dtype=np.int64)
     data = (np.log(np.asarray(counts, dtype=np.float64)) + 1.0) * idf[columns]
-    if block is None and len(indptr) == 2:  # one text, as the service sends: one norm, sorted here
+    if block is None and len(indptr) == 2:  # one text, as the service sends: one norm, sorted here if ordered
         norm = np.sqrt(data @ data)
         order = columns.argsort() if ordered else slice(None)
         data, columns = (data[order] / (norm or 1.0)).astype(dtype), columns[order].astype(np.int32)
@@ -659,7 +663,8 @@ def _one_row(data: np.ndarray, indices: np.ndarray, n_columns: int, dtype, order
 
     The constructor checks its index arrays: 8 us a matrix on a quiet machine, twice that in a
     busy server, for the two matrices of every one-text answer. A copy of an empty row of the
-    same shape (sorted and canonical, as these entries are) takes the arrays as they are.
+    same shape (canonical, as these entries are when ``ordered``; marked unsorted otherwise) takes
+    the arrays as they are.
     """
     row = copy.copy(_empty_row(n_columns, np.dtype(dtype)))
     row.data, row.indices, row.indptr = data, indices, np.array([0, len(indices)], dtype=np.int32)

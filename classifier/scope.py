@@ -133,6 +133,8 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
             present = features > 0
             share = np.vstack([np.asarray(present[y == s].mean(axis=0)).ravel() for s in SCOPES]).min(axis=0)
             kept = share < self.frame_share
+            if not kept.any():
+                raise ValueError(f"frame_share={self.frame_share} leaves no n-gram to learn from: raise it or use None")
             names, self.idf_ = names[kept], idf[kept]
             self.vocabulary_ = {str(g): j for j, g in enumerate(names)}
             features = self._features_of(grams)
@@ -153,7 +155,7 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         names are the writer's own and which name colleagues, as in the role model.
         """
         check_is_fitted(self)
-        analyse = self._derived("_analyse", self.analyzer, self.phrases_)
+        analyse = self._derived("_analyse", self.analyzer, self.vocabulary_)
         return [analyse(t, k) for t, k in zip(X, kinds if kinds is not None else [None] * len(X))]
 
     def analyzer(self) -> LemmaAnalyzer:

@@ -194,9 +194,10 @@ def fit_scope_answer(model, data_dir, lexicon, roles, templates, role_texts, n_s
     # No IDF: measured on generated texts it rates words by the jobs the data describe, and without it
     # real postings ranked better on both halves of dev on five seeds (README, "Is it about data
     # science or ML work at all?").
-    # A role on offer named in a text's first 50 words counts once more (``opening``): a posting names its
-    # job at its start, other work names DS/ML roles further on, as the people it serves. 50 words (about
-    # a posting's first two or three sentences) was set once, not compared (README, scope section).
+    # Each word of a text's first 50, and a role on offer named there, counts once more (``opening``): a
+    # posting says what the job is at its start, other work names DS/ML work further on, as what it sells
+    # or the people it serves. 50 words (about a posting's first two or three sentences) was set once, not
+    # compared (README, scope section).
     # N-grams in half or more of the texts of every scope ("team", "work") are words of any text's frame:
     # their weights would say which generated texts lack them (those about no work), not which work a
     # text is about. The half was set once, not compared.

@@ -71,7 +71,6 @@ def test_transform_of_two_vectorizers_is_each_block_side_by_side(model):
     both = FeatureBlocks([model.vectorizer_, second]).transform(texts)
     apart = sp.hstack([model.vectorizer_.transform(texts), second.transform(texts)]).toarray()
     assert both.shape == apart.shape and np.abs(both.toarray() - apart).max() < 1e-6
-    assert both.has_sorted_indices  # the first block counted in its column order needs no sorting
 
 
 @given(st.text(alphabet=["a", "/", "b", " ", "_", "é", "1", "²", "-", "A"], max_size=14))
@@ -105,3 +104,25 @@ def test_counting_gives_each_texts_known_ngrams_once_with_their_counts(texts):
         found = dict(zip(ids[row].tolist(), counts[row].tolist()))
         assert found == Counter(vocabulary[g] for g in grams if g in vocabulary)
         assert ids[row].tolist() == sorted(found)
+
+
+def test_one_block_rows_come_in_column_order_without_sorting(model):
+    """A block's n-grams take ids in its column order, so its rows come out in column order even unsorted."""
+    import pytest
+
+    from classifier.features import FeatureBlocks
+
+    texts = ["Run A/B tests, deploy models to production and build Tableau dashboards.", "", "SQL and Python"]
+    rows = FeatureBlocks([model.vectorizer_], ordered=[False]).transform(texts)
+    assert rows.nnz and all(list(r.indices) == sorted(r.indices) for r in rows)
+    assert (rows != model.features(texts)).nnz == 0
+    with pytest.raises(ValueError, match="one flag per group"):
+        FeatureBlocks([model.vectorizer_], ordered=[True, False])
+
+
+def test_a_short_texts_word_pairs_are_not_opening_words():
+    """In a text shorter than the opening, only its words get opening tokens, not its word pairs."""
+    grams = LemmaAnalyzer((1, 2), {}, opening=50)("Deploy models on Kubernetes with Python")
+    opening = [g for g in grams if g.startswith("opening_")]
+    assert opening == ["opening_deploy", "opening_model", "opening_kubernetes", "opening_python"]
+    assert "deploy model" in grams

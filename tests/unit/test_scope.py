@@ -208,6 +208,12 @@ def test_words_in_most_texts_of_every_scope_are_left_out_with_frame_share():
     assert list(framed.predict(texts)) == LABELS
 
 
+def test_a_frame_share_that_leaves_no_ngram_is_refused_with_what_to_do():
+    """A frame_share low enough to leave out every n-gram is refused by name, not passed on to the learner."""
+    with pytest.raises(ValueError, match="frame_share=0.01 leaves no n-gram"):
+        _fitted_on(["same words"] * len(TEXTS), frame_share=0.01)
+
+
 def test_a_state_saved_before_frame_share_loads_with_the_same_answers():
     """A scope state without frame_share (saved before it existed) loads and answers as the model it came from."""
     from classifier.scope import ScopeClassifier
