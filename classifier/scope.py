@@ -237,11 +237,12 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
         indices, data = features.indices[lo:hi], features.data[lo:hi]
         contrib = data * self._derived("_in_weights", self._weights_in, self.coef_)[indices]
         names, group = self._derived("_shown", self._shown, self.feature_names_)
-        shown, where = np.unique(group[indices], return_inverse=True)
-        contrib = np.bincount(where, weights=contrib, minlength=len(shown))
+        sums = np.bincount(group[indices], weights=contrib, minlength=len(names))
+        shown = np.flatnonzero(sums)
+        contrib = sums[shown]
         # Largest first, ties by name: the same list whatever order the row's columns come in.
         order = np.lexsort((shown, -np.abs(contrib)))[: self.top_k if k is None else k]
-        return [(str(names[shown[j]]), float(contrib[j])) for j in order if contrib[j]]
+        return [(str(names[shown[j]]), float(contrib[j])) for j in order]
 
     def _shown(self) -> tuple[np.ndarray, np.ndarray]:
         # A word of the opening is one piece of evidence, its ``opening_`` feature's share added to the
