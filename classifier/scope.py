@@ -52,10 +52,10 @@ class ScopeClassifier(Derived, ClassifierMixin, BaseEstimator):
     top_k : int
         How many features ``evidence`` reports per text.
     opening : int
-        A role on offer named among a text's first ``opening`` words also counts as a feature of its
-        own (``opening_role_<label>``; see ``LemmaAnalyzer``): a posting names its job at its start,
-        other work names DS/ML roles further on. 0 (the default, as models saved before it were
-        fitted) leaves it out; ``make train`` uses 50.
+        Each of a text's first ``opening`` words, and a role on offer named among them, also counts
+        as a feature of its own (``opening_<word>``, ``opening_role_<label>``; see ``LemmaAnalyzer``):
+        a posting says what the job is at its start, other work names DS/ML work further on. 0 (the
+        default, as models saved before it were fitted) leaves them out; ``make train`` uses 50.
     use_idf : bool
         Weigh each n-gram by its inverse document frequency in the training texts. ``make train``
         turns it off: over generated texts the IDF says how many of the described jobs use a
